@@ -1,0 +1,88 @@
+"""The ``iesim`` command: run, validate, and (from simulation.batch) batch and report.
+
+Bad input prints one line on stderr starting ``error:`` and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from simulation.errors import InputError
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from simulation.scenarios import load_scenario, read_toml
+
+    for path in args.files:
+        data = read_toml(path)
+        if "batch" in data:
+            from simulation.batch.batchfile import load_batch
+
+            load_batch(path)
+        else:
+            load_scenario(path)
+        print(f"ok: {path}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from simulation.run import run_scenario_file
+
+    if args.years is not None and args.years < 1:
+        raise InputError("--years", "--years", f"--years must be an integer >= 1; got {args.years}")
+    if args.seed is not None and args.seed < 0:
+        raise InputError("--seed", "--seed", f"--seed must be an integer >= 0; got {args.seed}")
+    out = Path(args.out) if args.out else None
+    table = run_scenario_file(args.scenario, seed=args.seed, years=args.years, out=out)
+    print(table)
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one ``error:`` line, exit 2."""
+
+    def error(self, message: str):  # noqa: D401
+        print(f"error: {self.prog}: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="iesim", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run one scenario file and print its outcomes")
+    run.add_argument("scenario", help="scenario TOML file")
+    run.add_argument("--seed", type=int, default=None, help="override the file's seed")
+    run.add_argument("--years", type=int, default=None, help="override the simulated years")
+    run.add_argument("--out", default=None, help="directory for timeseries.parquet and summary.json")
+    run.set_defaults(func=_cmd_run)
+
+    val = sub.add_parser("validate", help="check scenario or batch files without running")
+    val.add_argument("files", nargs="+")
+    val.set_defaults(func=_cmd_validate)
+
+    try:
+        from simulation.batch.commands import register
+    except ImportError:  # the batch package is optional until it lands
+        register = None
+    if register is not None:
+        register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

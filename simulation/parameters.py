@@ -1,0 +1,354 @@
+"""The parameter registry: every model parameter, declared once.
+
+Each :class:`Parameter` carries its default, unit, valid range, one-line
+meaning and source (a figure from the calibration sources, or the word
+"assumption").  Scenario validation (:mod:`simulation.scenarios`), the
+model's keyword constructor, sensitivity ranges and the ODD parameter table
+all read this registry; nothing else declares a default.
+
+Parameters are addressed two ways: by keyword name (``tax_break_rate``), as
+the model constructor takes them, and by file path (``levers.tax_break.rate``),
+as scenario files write them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+ASSUMPTION = "assumption"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One model parameter: its declaration is its documentation and its check.
+
+    Attributes:
+        name: keyword name taken by ``IndustryEducationModel``.
+        section: dotted section of scenario files (``levers.tax_break``).
+        key: key inside that section (``rate``).
+        default: value in the no-policy baseline.
+        low: smallest valid value (inclusive), or None for no bound.
+        high: largest valid value (inclusive), or None for no bound.
+        unit: unit of measurement ("share", "months", "kCNY per year", ...).
+        meaning: one line saying what the parameter does.
+        source: where the default comes from, or "assumption".
+        lever: True for policy-lever parameters (off at their default).
+    """
+
+    name: str
+    section: str
+    key: str
+    default: float | int | bool
+    low: float | None
+    high: float | None
+    unit: str
+    meaning: str
+    source: str = ASSUMPTION
+    lever: bool = False
+
+    @property
+    def path(self) -> str:
+        """The parameter's address in a scenario file."""
+        return f"{self.section}.{self.key}"
+
+    @property
+    def kind(self) -> type:
+        """The Python type of valid values (bool, int or float)."""
+        return type(self.default)
+
+    def describe(self) -> str:
+        """The expectation, as error messages state it: 'a float in [0, 1]'."""
+        kind = {bool: "a boolean", int: "an integer", float: "a float"}[self.kind]
+        if self.kind is bool:
+            return kind
+        lo = "-inf" if self.low is None else _fmt(self.low)
+        hi = "inf" if self.high is None else _fmt(self.high)
+        return f"{kind} in [{lo}, {hi}]"
+
+    def check(self, value: Any) -> float | int | bool:
+        """Return ``value`` coerced to the parameter's type, or raise ValueError.
+
+        The error message is written from the declaration so that check and
+        message cannot drift apart.
+        """
+        ok = True
+        if self.kind is bool:
+            ok = isinstance(value, bool | _np_bool())
+        elif self.kind is int:
+            ok = isinstance(value, int | _np_int()) and not isinstance(value, bool)
+        else:
+            ok = isinstance(value, int | float | _np_int() | _np_float()) and not isinstance(
+                value, bool
+            )
+            ok = ok and math.isfinite(float(value))
+        if ok and self.kind is not bool:
+            ok = (self.low is None or value >= self.low) and (
+                self.high is None or value <= self.high
+            )
+        if not ok:
+            raise ValueError(f"{self.path} must be {self.describe()}; got {value!r}")
+        return self.kind(value)
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def _np_bool() -> type:
+    import numpy as np
+
+    return np.bool_
+
+
+def _np_int() -> type:
+    import numpy as np
+
+    return np.integer
+
+
+def _np_float() -> type:
+    import numpy as np
+
+    return np.floating
+
+
+def _p(name, section, key, default, low, high, unit, meaning, source=ASSUMPTION, lever=False):
+    return Parameter(name, section, key, default, low, high, unit, meaning, source, lever)
+
+
+WEF = "WEF Future of Jobs 2023/2025: 39-57% of core skills change in 5 years (derived 0.09-0.11/yr)"
+UIDP = "UIDP survey: 3-6 months most common time to sign a university contract"
+DK = "Ostergaard & Drejer, Technovation 111 (2022): over 1/3 persist 3 years (derived hazard 0.25-0.30/yr)"
+KTP = "UKRI KTP guidance 2024: GBP 80-100k a year, firm pays 25-50%, government the rest"
+MOE = "China MoE co-education projects 2014-23: about 36k CNY a project, minimum 30k"
+IWH = "Schwartz, IWH: about one third of incubated firms fail, higher risk up to 3 years"
+EUROSTUDENT = "EUROSTUDENT VII: 43% of European students have an internship by graduation"
+TAX = "China 2019: 30% of investment in vocational education offset against education surcharges"
+JOBFAIR = "Abebe et al., World Bank PRWP 8092: about 1 hire per 10 firms at a job fair"
+
+_DECLARATIONS = [
+    # --- population -------------------------------------------------------
+    _p("n_students", "population", "n_students", 20000, 60, 2_000_000, "students",
+       "students enrolled at the start, over all years of study"),
+    _p("study_years", "population", "study_years", 4, 2, 6, "years",
+       "length of a degree programme; intake and graduation once a year"),
+    _p("n_technical_universities", "population", "technical_universities", 4, 0, 500,
+       "universities", "technical universities (teach tech)"),
+    _p("n_art_schools", "population", "art_schools", 3, 0, 500, "universities",
+       "art schools (teach design)"),
+    _p("n_comprehensive_universities", "population", "comprehensive_universities", 5, 0, 500,
+       "universities", "comprehensive universities (teach tech, design and agri)"),
+    _p("n_firms_tech", "population", "firms_tech", 150, 0, 50_000, "firms",
+       "firms in the tech sector (IT, software, data)"),
+    _p("n_firms_design", "population", "firms_design", 80, 0, 50_000, "firms",
+       "firms in the design sector"),
+    _p("n_firms_agri", "population", "firms_agri", 70, 0, 50_000, "firms",
+       "firms in modern agriculture"),
+    _p("large_firm_share", "population", "large_firm_share", 0.1, 0.0, 1.0, "share",
+       "share of firms that are large (five times the vacancies and placement slots)"),
+    _p("skill_dims", "population", "skill_dims", 6, 2, 20, "dimensions",
+       "dimensions K of each field's skill space"),
+    _p("tracking_months", "population", "tracking_months", 24, 13, 120, "months",
+       "months a graduate is followed after graduation before leaving the model"),
+    _p("seed_partnerships", "population", "seed_partnerships", 0, 0, 100, "per university",
+       "partnerships each university already has at the start (the paper's cases)"),
+    # --- skills and learning ----------------------------------------------
+    _p("curriculum_learning_rate", "skills", "curriculum_learning_rate", 0.02, 0.0, 0.5,
+       "share of gap per month", "how fast a student's skills approach the curriculum"),
+    _p("placement_learning_rate", "skills", "placement_learning_rate", 0.08, 0.0, 0.5,
+       "share of gap per month", "how fast a placement student's skills approach the host's demand"),
+    _p("project_learning_rate", "skills", "project_learning_rate", 0.04, 0.0, 0.5,
+       "share of gap per month", "how fast a joint-research student approaches the firm's demand"),
+    _p("teaching_quality", "skills", "teaching_quality", 0.7, 0.05, 1.0, "index",
+       "mean teaching quality; scales curriculum learning"),
+    _p("initial_skill_mean", "skills", "initial_skill_mean", 0.3, 0.0, 1.0, "skill level",
+       "mean skill of entering students on every dimension"),
+    _p("initial_skill_sd", "skills", "initial_skill_sd", 0.1, 0.0, 0.5, "skill level",
+       "spread of entering students' skills"),
+    # --- industry -----------------------------------------------------------
+    _p("demand_drift_tech", "industry", "demand_drift_tech", 0.15, 0.0, 1.0, "per year",
+       "yearly drift of tech skill demand (faster: technical skills half-life ~2.5 y)", WEF),
+    _p("demand_drift_design", "industry", "demand_drift_design", 0.10, 0.0, 1.0, "per year",
+       "yearly drift of design skill demand", WEF),
+    _p("demand_drift_agri", "industry", "demand_drift_agri", 0.07, 0.0, 1.0, "per year",
+       "yearly drift of agricultural skill demand (slower sector)", WEF),
+    _p("firm_demand_spread", "industry", "firm_demand_spread", 0.08, 0.0, 0.5, "skill level",
+       "spread of a firm's own demand around its sector's demand"),
+    _p("vacancy_ratio", "industry", "vacancy_ratio", 1.0, 0.05, 5.0, "vacancies per graduate",
+       "yearly graduate vacancies in a sector per graduate of that field"),
+    _p("business_cycle_sd", "industry", "business_cycle_sd", 0.1, 0.0, 1.0, "log units",
+       "spread of the yearly sector-wide shock to vacancies"),
+    _p("downturn_probability", "industry", "downturn_probability", 0.05, 0.0, 1.0, "per year",
+       "chance that a firm enters a downturn in a year (halves vacancies, may end partnerships)"),
+    # --- partnerships -------------------------------------------------------
+    _p("contact_rate", "partnerships", "contact_rate", 0.15, 0.0, 5.0, "per firm per year",
+       "base rate at which a firm makes contact with a university"),
+    _p("negotiation_months", "partnerships", "negotiation_months", 4, 0, 36, "months",
+       "time from contact to signature", UIDP),
+    _p("admin_cost", "partnerships", "admin_cost", 10.0, 0.0, 1000.0, "kCNY",
+       "one-off administrative cost of setting up a partnership, to each side"),
+    _p("cost_placement", "partnerships", "cost_placement", 30.0, 0.0, 10_000.0,
+       "kCNY per year", "firm's yearly cost of an internship base", MOE),
+    _p("cost_co_curriculum", "partnerships", "cost_co_curriculum", 36.0, 0.0, 10_000.0,
+       "kCNY per year", "firm's yearly cost of a co-developed course", MOE),
+    _p("cost_joint_research", "partnerships", "cost_joint_research", 100.0, 0.0, 10_000.0,
+       "kCNY per year", "firm's yearly cost of a joint research project", KTP),
+    _p("cultural_distance", "partnerships", "cultural_distance", 0.3, 0.0, 2.0, "cost share",
+       "extra coordination cost from academia-industry cultural distance"),
+    _p("intern_value", "partnerships", "intern_value", 3.0, 0.0, 100.0, "kCNY per month",
+       "value to the host of one intern-month"),
+    _p("hire_value", "partnerships", "hire_value", 40.0, 0.0, 1000.0, "kCNY per hire",
+       "value to a firm of a hire with perfect match (scaled by match quality)"),
+    _p("research_value", "partnerships", "research_value", 110.0, 0.0, 10_000.0,
+       "kCNY per year", "mean yearly value to the firm of a joint research project"),
+    _p("value_learning_rate", "partnerships", "value_learning_rate", 0.3, 0.0, 1.0, "share",
+       "how far a firm's expected value of partnering moves toward each realised value"),
+    _p("trust_learning_rate", "partnerships", "trust_learning_rate", 0.4, 0.0, 1.0, "share",
+       "how far trust moves toward each year's benefit-cost ratio"),
+    _p("min_trust", "partnerships", "min_trust", 0.35, 0.0, 1.0, "index",
+       "trust below which a partnership dissolves at its yearly review"),
+    _p("staff_turnover_hazard", "partnerships", "staff_turnover_hazard", 0.1, 0.0, 1.0,
+       "per year", "yearly chance that a key contact leaves and the partnership lapses", DK),
+    _p("coordination_capacity", "partnerships", "coordination_capacity", 12, 1, 10_000,
+       "partnerships per university", "partnerships a university's staff can coordinate"),
+    _p("placement_slots", "partnerships", "placement_slots", 6, 1, 500, "students per year",
+       "placements a small firm's internship base offers a year (large firms five times)"),
+    _p("placement_months", "partnerships", "placement_months", 6, 1, 12, "months",
+       "length of a placement"),
+    _p("research_students", "partnerships", "research_students", 3, 0, 100, "students",
+       "students working on a joint research project at any time"),
+    _p("firm_max_partners", "partnerships", "firm_max_partners", 1, 1, 50, "partnerships",
+       "partnerships one firm keeps at once"),
+    # --- labour market ------------------------------------------------------
+    _p("applicants_per_vacancy", "labour_market", "applicants_per_vacancy", 4, 1, 100,
+       "applicants", "seekers a firm considers per open vacancy each month (search friction)"),
+    _p("reservation_match", "labour_market", "reservation_match", 0.7, 0.0, 1.0, "match",
+       "match quality a fresh graduate requires to accept an offer"),
+    _p("reservation_decay", "labour_market", "reservation_decay", 0.06, 0.0, 1.0, "per month",
+       "relative fall of the reservation match per month of unemployment"),
+    _p("intern_bonus", "labour_market", "intern_bonus", 0.15, 0.0, 1.0, "match",
+       "score bonus a firm gives its own former interns"),
+    _p("cross_field_penalty", "labour_market", "cross_field_penalty", 0.3, 0.0, 1.0, "match",
+       "match quality lost when a graduate works outside the field"),
+    _p("cross_field_search", "labour_market", "cross_field_search", 0.2, 0.0, 1.0, "share",
+       "share of a firm's sampled applicants drawn from other fields"),
+    _p("matched_job_threshold", "labour_market", "matched_job_threshold", 0.6, 0.0, 1.0,
+       "match", "match quality below which a job counts as a low match"),
+    _p("job_finding_ceiling", "labour_market", "job_finding_ceiling", 1.0, 0.0, 1.0, "share",
+       "share of seekers searching in a given month"),
+    # --- entrepreneurship ---------------------------------------------------
+    _p("base_startup_rate", "entrepreneurship", "base_startup_rate", 0.01, 0.0, 1.0,
+       "share of graduates", "graduates who start a firm without an incubator"),
+    _p("startup_failure_rate", "entrepreneurship", "startup_failure_rate", 0.13, 0.0, 1.0,
+       "per year", "yearly failure hazard of a graduate start-up", IWH),
+    # --- trends (the paper's section 5.1) -----------------------------------
+    _p("demand_drift_multiplier", "trends", "demand_drift_multiplier", 1.0, 0.0, 10.0,
+       "factor", "technology-driven change: multiplies every sector's demand drift"),
+    _p("personalised_learning", "trends", "personalised_learning", 0.0, 0.0, 2.0, "factor",
+       "technology-driven teaching: relative gain in curriculum learning rate"),
+    _p("flexible_pathways", "trends", "flexible_pathways", 0.0, 0.0, 1.0, "share",
+       "share of study time students steer toward their target employers' demand"),
+    _p("cross_sector_networks", "trends", "cross_sector_networks", 0.0, 0.0, 1.0, "share",
+       "share of contacts across fields; also lets firms keep several partners"),
+    # --- levers ---------------------------------------------------------------
+    _p("fund_budget", "levers.dedicated_fund", "budget", 0.0, 0.0, 1e9, "kCNY per year",
+       "yearly budget of the dedicated fund (0: lever off)", lever=True),
+    _p("fund_grant_share", "levers.dedicated_fund", "grant_share", 0.5, 0.0, 1.0, "share",
+       "share of a new partnership's yearly cost the grant pays", KTP, lever=True),
+    _p("fund_grant_years", "levers.dedicated_fund", "grant_years", 3, 1, 20, "years",
+       "years a new partnership receives its grant", lever=True),
+    _p("fund_placement_subsidy", "levers.dedicated_fund", "placement_subsidy", 0.0, 0.0,
+       1000.0, "kCNY per placement", "subsidy to the host per student placement", lever=True),
+    _p("fund_hire_subsidy", "levers.dedicated_fund", "hire_subsidy", 0.0, 0.0, 1000.0,
+       "kCNY per hire", "subsidy to a partner firm per graduate of its partner it hires",
+       lever=True),
+    _p("tax_break_rate", "levers.tax_break", "rate", 0.0, 0.0, 1.0, "share",
+       "share of a firm's partnership cost offset against tax (0: lever off)", TAX, lever=True),
+    _p("accreditation_weight", "levers.accreditation", "industry_weight", 0.0, 0.0, 1.0,
+       "share", "weight of industry alignment in accreditation reviews (0: lever off)",
+       lever=True),
+    _p("accreditation_interval", "levers.accreditation", "interval_years", 5, 1, 20, "years",
+       "years between accreditation reviews of a programme", lever=True),
+    _p("accreditation_threshold", "levers.accreditation", "threshold", 0.75, 0.0, 1.0,
+       "score", "review score a programme needs to pass", lever=True),
+    _p("accreditation_penalty", "levers.accreditation", "penalty", 0.2, 0.0, 1.0, "share",
+       "share of intake and reputation a failing programme loses", lever=True),
+    _p("accreditation_effort", "levers.accreditation", "effort", 1.0, 0.0, 5.0, "factor",
+       "extra curriculum-review speed per unit of industry weight (anticipation)", lever=True),
+    _p("fast_track_cost_cut", "levers.fast_track", "cost_cut", 0.0, 0.0, 1.0, "share",
+       "share of the administrative set-up cost removed (0: lever off)", lever=True),
+    _p("fast_track_delay_cut", "levers.fast_track", "delay_cut", 0.0, 0.0, 1.0, "share",
+       "share of the negotiation delay removed", lever=True),
+    _p("linkage_meetings", "levers.linkage_meetings", "per_year", 0, 0, 12, "meetings per year",
+       "education-industry linkage meetings a year (0: lever off)", lever=True),
+    _p("linkage_contact_boost", "levers.linkage_meetings", "contact_boost", 0.25, 0.0, 5.0,
+       "relative", "relative rise of the contact rate per yearly meeting", JOBFAIR, lever=True),
+    _p("linkage_meeting_cost", "levers.linkage_meetings", "cost", 50.0, 0.0, 10_000.0,
+       "kCNY per meeting", "government cost of one meeting", lever=True),
+    _p("firm_lecturer_share", "levers.firm_lecturers", "share", 0.0, 0.0, 1.0, "share",
+       "share of co-curriculum partners that send a lecturer (0: lever off)", lever=True),
+    _p("firm_lecturer_effect", "levers.firm_lecturers", "effect", 0.3, 0.0, 2.0, "per year",
+       "extra curriculum update per lecturer, up to the whole gap", lever=True),
+    _p("firm_lecturer_stipend", "levers.firm_lecturers", "stipend", 20.0, 0.0, 1000.0,
+       "kCNY per lecturer-year", "government stipend per firm lecturer", lever=True),
+    _p("incubator_places", "levers.incubator", "places", 0, 0, 10_000, "per university-year",
+       "incubator places each university offers graduates a year (0: lever off)", lever=True),
+    _p("incubator_cost", "levers.incubator", "cost_per_place", 50.0, 0.0, 10_000.0,
+       "kCNY per place", "government cost of one incubator place", lever=True),
+    _p("incubator_survival_gain", "levers.incubator", "survival_gain", 0.4, 0.0, 1.0, "share",
+       "share of the start-up failure hazard an incubator removes", lever=True),
+    _p("monitoring_interval", "levers.monitoring", "interval_years", 0, 0, 20, "years",
+       "years between evaluations that reallocate the fund (0: lever off)", lever=True),
+    _p("monitoring_cost", "levers.monitoring", "cost", 100.0, 0.0, 10_000.0,
+       "kCNY per evaluation", "government cost of one evaluation", lever=True),
+]
+
+PARAMETERS: dict[str, Parameter] = {p.name: p for p in _DECLARATIONS}
+BY_PATH: dict[str, Parameter] = {p.path: p for p in _DECLARATIONS}
+SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(p.section for p in _DECLARATIONS))
+
+
+def defaults() -> dict[str, Any]:
+    """Every parameter at its baseline default, by keyword name."""
+    return {p.name: p.default for p in _DECLARATIONS}
+
+
+def resolve(**overrides: Any) -> dict[str, Any]:
+    """Defaults updated with ``overrides``, each checked against its declaration.
+
+    Raises:
+        TypeError: for an unknown keyword (with the closest known name).
+        ValueError: for a value outside its declared type or range.
+    """
+    values = defaults()
+    for name, value in overrides.items():
+        if name not in PARAMETERS:
+            raise TypeError(f"unknown parameter {name!r}{suggest(name, PARAMETERS)}")
+        values[name] = PARAMETERS[name].check(value)
+    return values
+
+
+def suggest(word: str, known) -> str:
+    """A ' (did you mean X?)' hint for a misspelt name, or ''."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def as_table() -> list[dict[str, Any]]:
+    """The registry as rows, for the ODD parameter table and reports."""
+    return [
+        {
+            "path": p.path,
+            "name": p.name,
+            "default": p.default,
+            "range": p.describe(),
+            "unit": p.unit,
+            "meaning": p.meaning,
+            "source": p.source,
+        }
+        for p in _DECLARATIONS
+    ]
