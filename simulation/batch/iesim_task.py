@@ -1,0 +1,33 @@
+"""The iesim model as a runner task (the only module here that knows the model)."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from simulation.batch.runner import ModelTask
+
+
+def model_outcomes(model) -> dict[str, float]:
+    """End-of-run summary outcomes of an IndustryEducationModel."""
+    return model.outcomes()
+
+
+def model_timeseries(model, columns: tuple[str, ...] | None = None) -> Any:
+    """Monthly outcomes of an IndustryEducationModel (its DataCollector table)."""
+    frame = model.datacollector.get_model_vars_dataframe()
+    return frame if columns is None else frame[list(columns)]
+
+
+def iesim_task(outcomes: tuple[str, ...] | None = None, keep_timeseries: bool = False):
+    """A :class:`ModelTask` running ``IndustryEducationModel``.
+
+    Args:
+        outcomes: outcome names to keep (None: all).
+        keep_timeseries: also return each run's monthly outcomes.
+    """
+    from simulation.model import IndustryEducationModel
+
+    series = partial(model_timeseries, columns=outcomes) if keep_timeseries else None
+    return ModelTask(factory=IndustryEducationModel, outcomes=model_outcomes,
+                     timeseries=series, keep=outcomes)

@@ -1,0 +1,56 @@
+"""Skill spaces: industry demand drift, learning, and the match between the two.
+
+Each field (sector) has a skill space of K dimensions with values in [0, 1].
+A sector's demand vector drifts monthly (technological change); a firm's
+demand is its sector's demand plus a fixed firm-specific offset.  Students
+learn by closing a share of the gap between their skills and a target
+(the curriculum, a host firm's demand) every month.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+FIELDS = ("tech", "design", "agri")
+DEMAND_MEAN = 0.6  # long-run mean of sector demand on every dimension
+DEMAND_REVERSION = 0.1  # yearly mean reversion of sector demand
+
+
+def match_quality(skills: np.ndarray, demand: np.ndarray, scale: float) -> np.ndarray:
+    """Match quality in [0, 1]: one minus ``scale`` times the RMS skill gap.
+
+    Args:
+        skills: (n, K) student skills.
+        demand: (n, K) or (K,) demand the skills are compared with.
+        scale: how strongly the RMS gap lowers the match.
+    """
+    gap = np.sqrt(np.mean((skills - demand) ** 2, axis=-1))
+    return np.clip(1.0 - scale * gap, 0.0, 1.0)
+
+
+def rms_gap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Root-mean-square distance along the last axis."""
+    return np.sqrt(np.mean((a - b) ** 2, axis=-1))
+
+
+def learn(skills: np.ndarray, target: np.ndarray, rate: np.ndarray | float) -> np.ndarray:
+    """Skills after one month of learning: the gap to ``target`` shrinks by ``rate``."""
+    rate = np.asarray(rate, dtype=float)
+    if rate.ndim == 1:
+        rate = rate[:, None]
+    return skills + np.clip(rate, 0.0, 1.0) * (target - skills)
+
+
+def drift_demand(
+    demand: np.ndarray, yearly_drift: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """One month of sector demand drift (mean-reverting random walk in [0, 1]).
+
+    Args:
+        demand: (n_fields, K) current sector demand.
+        yearly_drift: (n_fields,) standard deviation of a year's change per dimension.
+        rng: the demand stream.
+    """
+    shock = rng.standard_normal(demand.shape) * (yearly_drift[:, None] / np.sqrt(12.0))
+    reverted = demand + (DEMAND_REVERSION / 12.0) * (DEMAND_MEAN - demand)
+    return np.clip(reverted + shock, 0.0, 1.0)

@@ -1,0 +1,94 @@
+"""The student population as a struct of arrays, owned by the model.
+
+Students are the bulk of the model (tens of thousands), so their state lives
+in NumPy arrays, one row a student, and the monthly update, the placement
+allocation and the job matching work on whole arrays.  A
+:class:`simulation.agents.student.Student` agent holds only its row index.
+Rows of students who leave the model are recycled.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Status codes (every occupied row has exactly one).
+STUDYING, SEEKING, EMPLOYED, SELF_EMPLOYED, UNEMPLOYED = range(5)
+STATUS_NAMES = ("studying", "seeking", "employed", "self_employed", "unemployed")
+NONE = -1  # "no firm / no cohort"
+
+
+class StudentTable:
+    """Student state by row; ``alive`` marks occupied rows.
+
+    Columns: field, university, year of study, skills (n, K), practical
+    experience (months), placement host and its last month, last host,
+    research host, status, graduation cohort, months since graduation,
+    employer, match quality, satisfaction, entrepreneurial propensity,
+    incubated flag.
+    """
+
+    INT_COLUMNS = (
+        "field", "university", "year", "host", "placement_end", "last_host",
+        "research_host", "status", "cohort", "months_since_grad", "employer",
+    )
+    FLOAT_COLUMNS = ("experience", "match", "satisfaction", "propensity")
+    BOOL_COLUMNS = ("alive", "incubated", "had_placement")
+
+    def __init__(self, capacity: int, skill_dims: int):
+        self.skill_dims = skill_dims
+        self._allocate(max(16, capacity))
+
+    def _allocate(self, capacity: int) -> None:
+        self.capacity = capacity
+        for name in self.INT_COLUMNS:
+            setattr(self, name, np.full(capacity, NONE, dtype=np.int32))
+        for name in self.FLOAT_COLUMNS:
+            setattr(self, name, np.zeros(capacity))
+        for name in self.BOOL_COLUMNS:
+            setattr(self, name, np.zeros(capacity, dtype=bool))
+        self.skills = np.zeros((capacity, self.skill_dims))
+
+    def _grow(self, needed: int) -> None:
+        old = {n: getattr(self, n) for n in (*self.INT_COLUMNS, *self.FLOAT_COLUMNS,
+                                            *self.BOOL_COLUMNS, "skills")}
+        old_cap = self.capacity
+        self._allocate(max(needed, 2 * old_cap))
+        for name, arr in old.items():
+            getattr(self, name)[:old_cap] = arr
+
+    def add(self, n: int) -> np.ndarray:
+        """Occupy ``n`` free rows (recycling first) and return their indices.
+
+        The new rows are reset to a blank state; the caller fills them in.
+        """
+        free = np.flatnonzero(~self.alive)
+        if len(free) < n:
+            self._grow(self.capacity + n - len(free))
+            free = np.flatnonzero(~self.alive)
+        rows = free[:n]
+        for name in self.INT_COLUMNS:
+            getattr(self, name)[rows] = NONE
+        for name in self.FLOAT_COLUMNS:
+            getattr(self, name)[rows] = 0.0
+        self.incubated[rows] = False
+        self.had_placement[rows] = False
+        self.skills[rows] = 0.0
+        self.alive[rows] = True
+        return rows
+
+    def remove(self, rows: np.ndarray) -> None:
+        """Free rows of students who leave the model."""
+        self.alive[rows] = False
+        self.status[rows] = NONE
+
+    def rows(self, status: int | None = None) -> np.ndarray:
+        """Occupied rows, optionally only those with ``status``."""
+        if status is None:
+            return np.flatnonzero(self.alive)
+        return np.flatnonzero(self.alive & (self.status == status))
+
+    def count(self, status: int | None = None) -> int:
+        """How many occupied rows (with ``status``)."""
+        if status is None:
+            return int(self.alive.sum())
+        return int((self.alive & (self.status == status)).sum())
