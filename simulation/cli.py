@@ -31,9 +31,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from simulation.run import run_scenario_file
 
     if args.years is not None and args.years < 1:
-        raise InputError("--years", "--years", f"--years must be an integer >= 1; got {args.years}")
+        raise InputError("", "--years", f"--years must be an integer >= 1; got {args.years}")
     if args.seed is not None and args.seed < 0:
-        raise InputError("--seed", "--seed", f"--seed must be an integer >= 0; got {args.seed}")
+        raise InputError("", "--seed", f"--seed must be an integer >= 0; got {args.seed}")
     out = Path(args.out) if args.out else None
     table = run_scenario_file(args.scenario, seed=args.seed, years=args.years, out=out)
     print(table)

@@ -76,9 +76,7 @@ def _latest(key: str, months: int) -> Callable:
 
 
 def curriculum_gap(model) -> float:
-    """Mean RMS gap between programmes' curricula and current sector demand,
-    weighted by each programme's enrolment.
-    """
+    """Enrolment-weighted mean RMS gap between curricula and current sector demand."""
     st = model.students
     rows = np.flatnonzero(st.alive & (st.year >= 1))
     if len(rows) == 0:

@@ -128,7 +128,7 @@ class IndustryEducationModel(mesa.Model):
     def _intake_by_field(self) -> np.ndarray:
         yearly = self.p["n_students"] / self.p["study_years"]
         out = np.zeros(len(FIELDS))
-        for u, f, share in self.programmes:
+        for _u, f, share in self.programmes:
             out[f] += yearly * share
         return out
 

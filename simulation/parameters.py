@@ -82,7 +82,10 @@ class Parameter:
             ok = isinstance(value, int | float | _np_int() | _np_float()) and not isinstance(
                 value, bool
             )
-            ok = ok and math.isfinite(float(value))
+            try:
+                ok = ok and math.isfinite(float(value))
+            except OverflowError:
+                ok = False
         if ok and self.kind is not bool:
             ok = (self.low is None or value >= self.low) and (
                 self.high is None or value <= self.high

@@ -63,7 +63,7 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     if path.is_dir():
         raise InputError(str(path), None, "is a directory, expected a TOML file")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(str(path), None, f"cannot be read as UTF-8 text ({exc})") from None
     if not text.strip():
@@ -128,11 +128,15 @@ def _collect_params(tree: dict[str, Any], prefix: str, source: str) -> dict[str,
         path = f"{prefix}{key}"
         if isinstance(value, dict):
             if path not in SECTIONS and not any(s.startswith(path + ".") for s in SECTIONS):
-                known = list(SECTIONS) + ["scenario"]
+                parents = {".".join(s.split(".")[: i + 1]) for s in SECTIONS
+                           for i in range(s.count(".") + 1)}
+                known = sorted(parents) + ["scenario"]
                 raise InputError(source, path, f"unknown section [{path}]{suggest(path, known)}")
             params.update(_collect_params(value, path + ".", source))
             continue
         parameter = BY_PATH.get(path)
+        if parameter is None and not prefix and key in ScenarioMeta.model_fields:
+            raise InputError(source, path, f"unknown key {path} (did you mean 'scenario.{key}'?)")
         if parameter is None:
             section_keys = [p for p in BY_PATH if p.startswith(prefix)] or list(BY_PATH)
             raise InputError(source, path, f"unknown key {path}{suggest(path, section_keys)}")
