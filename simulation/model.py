@@ -79,6 +79,14 @@ class IndustryEducationModel(mesa.Model):
         self.datacollector = mesa.DataCollector(model_reporters=model_reporters())
         self.datacollector.collect(self)
 
+    @classmethod
+    def from_scenario(cls, path, rng: Any = None) -> IndustryEducationModel:
+        """Build a model from a scenario file (its seed unless ``rng`` is given)."""
+        from simulation.scenarios import load_scenario
+
+        scenario = load_scenario(path)
+        return cls(rng=scenario.seed if rng is None else rng, **scenario.params)
+
     # ----------------------------------------------------------- set-up
     def _create_industry(self) -> None:
         p, rng = self.p, self.streams["population"]

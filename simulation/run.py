@@ -13,7 +13,6 @@ import math
 import os
 from pathlib import Path
 
-
 from simulation.metrics import OUTCOMES
 from simulation.model import IndustryEducationModel
 from simulation.scenarios import Scenario, load_scenario
