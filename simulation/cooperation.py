@@ -45,17 +45,22 @@ def grant_on_offer(model, kind: int) -> float:
 
 
 def make_contacts(model) -> None:
-    """Firms with room for a partner contact a university; promising contacts negotiate."""
+    """Firms with room for a partner (and not in a downturn) contact a university.
+
+    A contact becomes a negotiation when the firm expects a positive net value
+    from its best kind and the university accepts.
+    """
     net, p, rng = model.network, model.p, model.streams["cooperation"]
     firms = model.firms
     open_per_firm = np.bincount(
         [q.firm for q in net.open()], minlength=len(firms)
     )
-    room = open_per_firm < p["firm_max_partners"]
+    room = (open_per_firm < p["firm_max_partners"]) & ~np.array([f.downturn for f in firms])
     draws = rng.random(len(firms))
     contacted = np.flatnonzero(room & (draws < model.levers.monthly_contact_probability()))
     if len(contacted) == 0:
         return
+    contacted = rng.permutation(contacted)  # no sector gets first claim on capacity
     grants = np.array([grant_on_offer(model, k) for k in range(len(KINDS))])
     cross = rng.random(len(contacted)) < p["cross_sector_networks"]
     picks = rng.random(len(contacted))
@@ -94,8 +99,13 @@ def progress_negotiations(model) -> None:
             continue
         if model.steps - q.contact_step < delay:
             continue
-        net.activate(q, model.steps)
         grant = grant_on_offer(model, q.kind)
+        grants = np.zeros(len(KINDS))
+        grants[q.kind] = grant
+        if firm_offer_values(model, model.firms[q.firm], grants)[q.kind] <= 0:
+            net.end(q, model.steps, "abandoned")  # the grant it counted on is gone
+            continue
+        net.activate(q, model.steps)
         if grant > 0:
             q.grant = grant
             q.grant_until = model.steps + 12 * p["fund_grant_years"]
@@ -147,7 +157,8 @@ def review_partnerships(model) -> None:
         if model.steps - q.start_step < 12:
             continue  # first review after a full year
         firm = model.firms[q.firm]
-        realised = q.realised
+        last = q.history[-1][0] if q.history else q.start_step
+        realised = q.realised * 12.0 / max(model.steps - last, 12)  # per year
         if q.kind == JOINT_RESEARCH:
             realised += p["research_value"] * rng.lognormal(-0.125, 0.5)
         gross = lv.gross_cost(q.kind)

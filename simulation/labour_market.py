@@ -21,7 +21,7 @@ def open_vacancies(model, graduates_by_field: np.ndarray) -> None:
 
     A sector's vacancies are ``vacancy_ratio`` times this year's graduates
     of its field, times a log-normal business-cycle shock; they are shared
-    among the sector's firms by size, and halved for firms in a downturn.
+    among the sector's firms by size; a firm in a downturn opens half its share.
     """
     p, rng = model.p, model.streams["industry"]
     shocks = np.exp(rng.normal(0.0, p["business_cycle_sd"], size=len(graduates_by_field)))
@@ -29,8 +29,9 @@ def open_vacancies(model, graduates_by_field: np.ndarray) -> None:
         if not firms:
             continue
         total = p["vacancy_ratio"] * graduates_by_field[sector] * shocks[sector]
-        weights = np.array([f.size * (0.5 if f.downturn else 1.0) for f in firms])
-        expected = total * weights / weights.sum()
+        sizes = np.array([f.size for f in firms])
+        halved = np.array([0.5 if f.downturn else 1.0 for f in firms])
+        expected = total * sizes / sizes.sum() * halved
         counts = np.floor(expected).astype(int)
         counts += rng.random(len(firms)) < (expected - counts)  # unbiased rounding
         for firm, n in zip(firms, counts, strict=True):

@@ -72,10 +72,8 @@ class IndustryEducationModel(mesa.Model):
         self.cohort_records: list[dict] = []
         self.accreditation_log: list[tuple] = []
         self.startups_founded = 0
-        self.hires_log_month: list[tuple[int, int, float]] = []
         self._populate_students()
         self._seed_partnerships()
-        labour_market.open_vacancies(self, self._intake_by_field())
         self.datacollector = mesa.DataCollector(model_reporters=model_reporters())
         self.datacollector.collect(self)
 
@@ -132,13 +130,6 @@ class IndustryEducationModel(mesa.Model):
         total = sum(w for _, _, w in weights)
         self.programmes = [(u, f, w / total) for u, f, w in weights]
         self.teaching_quality = np.array([u.teaching_quality for u in self.universities])
-
-    def _intake_by_field(self) -> np.ndarray:
-        yearly = self.p["n_students"] / self.p["study_years"]
-        out = np.zeros(len(FIELDS))
-        for _u, f, share in self.programmes:
-            out[f] += yearly * share
-        return out
 
     def _admit(self, year_of_study: int) -> np.ndarray:
         """Admit one intake cohort into ``year_of_study`` (1 for new students)."""
@@ -226,11 +217,10 @@ class IndustryEducationModel(mesa.Model):
         self.demand_history.append(self.sector_demand.copy())
         for firm in self.firms:
             firm.downturn = bool(rng.random() < p["downturn_probability"])
+        self.government.pay("other", p["linkage_meetings"] * p["linkage_meeting_cost"])
         if self.year == 0:
             placements.assign_research_students(self)
             return
-        gov = self.government
-        gov.pay("other", p["linkage_meetings"] * p["linkage_meeting_cost"])
         if p["monitoring_interval"] > 0 and self.year % p["monitoring_interval"] == 0:
             self._evaluate_programme()
         curriculum.review_curricula(self)

@@ -51,10 +51,10 @@ def assign_placements(model) -> None:
         rows = _choose(model, _candidates(model, q, p["study_years"], busy), slots, firm)
         st.host[rows] = q.firm
         st.last_host[rows] = q.firm
-        st.placement_end[rows] = model.steps + p["placement_months"]
+        st.placement_end[rows] = model.steps + p["placement_months"] - 1  # last month
         st.had_placement[rows] = True
         busy[rows] = True
-        if p["fund_placement_subsidy"] > 0 and len(rows):
+        if p["fund_placement_subsidy"] > 0 and p["fund_budget"] > 0 and len(rows):
             amount = p["fund_placement_subsidy"] * len(rows)
             model.government.pay("grants", amount)
             q.realised += amount
@@ -76,7 +76,7 @@ def assign_research_students(model) -> None:
 
 
 def end_placements(model) -> None:
-    """Placements whose last month has passed end (the host stays as last_host)."""
+    """Placements in their last month end after it (the host stays as last_host)."""
     st = model.students
     done = (st.host >= 0) & (st.placement_end <= model.steps)
     st.host[done] = NONE

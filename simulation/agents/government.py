@@ -22,7 +22,6 @@ class Government(mesa.Agent):
         super().__init__(model)
         self.spending = dict.fromkeys(LEDGER, 0.0)
         self.fund_committed = 0.0
-        self.fund_paid_this_year = 0.0
         self.kind_weights = np.ones(3)
         self.evaluations: list[dict] = []
 
