@@ -4,8 +4,8 @@ Each firm with open vacancies considers a sample of seekers (search
 friction): ``applicants_per_vacancy`` per vacancy, mostly from its own
 field, plus all its own former interns who are seeking.  Applicants are
 scored by match quality, with a bonus for former interns; a seeker accepts
-an offer whose match reaches a reservation level that falls with months of
-unemployment.  Work is proportional to vacancies, never seekers x firms.
+an offer whose match reaches a reservation level that falls with each month
+since graduation without work.  Work is proportional to vacancies, never seekers x firms.
 """
 
 from __future__ import annotations
@@ -38,10 +38,10 @@ def open_vacancies(model, graduates_by_field: np.ndarray) -> None:
             firm.vacancies = int(n)
 
 
-def reservation(model, months_unemployed: np.ndarray) -> np.ndarray:
-    """Match a seeker requires: falls by ``reservation_decay`` per month."""
+def reservation(model, months_since_graduation: np.ndarray) -> np.ndarray:
+    """Match a seeker requires: falls by ``reservation_decay`` per month since graduation."""
     p = model.p
-    return p["reservation_match"] * (1.0 - p["reservation_decay"]) ** months_unemployed
+    return p["reservation_match"] * (1.0 - p["reservation_decay"]) ** months_since_graduation
 
 
 def match_graduates(model) -> list[tuple[int, int, float]]:

@@ -2,8 +2,9 @@
 
 A partnership is an edge between one university and one firm, of one kind
 (placement, co_curriculum, joint_research).  Life cycle: a firm makes
-contact (base rate, raised by linkage meetings); both sides negotiate for a
-delay (cut by fast-track procedures) if each expects a positive net benefit;
+contact (base rate, raised by linkage meetings); they negotiate for a delay
+(cut by fast-track procedures) if the firm expects a positive net value and
+the university has coordination capacity and no bad memory of the firm;
 the active partnership costs the firm money (offset by the tax break and any
 grant from the dedicated fund) and builds trust from realised benefit; each
 year it is reviewed and may dissolve (low trust, not worth its net cost,
