@@ -217,6 +217,8 @@ class IndustryEducationModel(mesa.Model):
         self.demand_history.append(self.sector_demand.copy())
         for firm in self.firms:
             firm.downturn = bool(rng.random() < p["downturn_probability"])
+        if self.year > 0:  # vacancies for last year's graduates, after this year's downturns
+            labour_market.open_vacancies(self, self.graduates_by_field)
         self.government.pay("other", p["linkage_meetings"] * p["linkage_meeting_cost"])
         if self.year == 0:
             placements.assign_research_students(self)
@@ -287,8 +289,7 @@ class IndustryEducationModel(mesa.Model):
         st.host[finals] = -1
         st.research_host[finals] = -1
         self.startups_founded += entrepreneurship.start_firms(self, finals)
-        by_field = np.bincount(st.field[finals], minlength=len(FIELDS)).astype(float)
-        labour_market.open_vacancies(self, by_field)
+        self.graduates_by_field = np.bincount(st.field[finals], minlength=len(FIELDS)).astype(float)
         cooperation.review_partnerships(self)
 
     def _follow_graduates(self) -> None:
