@@ -39,7 +39,7 @@ def grant_on_offer(model, kind: int) -> float:
     """The yearly grant a new partnership of ``kind`` would get now (0 if the fund is full)."""
     gov = model.government
     grant = model.levers.grant(kind, gov.kind_weights[kind])
-    if grant <= 0 or gov.fund_committed + grant > model.p["fund_budget"]:
+    if grant <= 0 or not gov.fund_has_room(grant, model.p["fund_budget"]):
         return 0.0
     return grant
 
@@ -109,7 +109,7 @@ def progress_negotiations(model) -> None:
         if grant > 0:
             q.grant = grant
             q.grant_until = model.steps + 12 * p["fund_grant_years"]
-            model.government.fund_committed += grant
+            model.government.commit_grant(q)
         q.lecturer = q.kind == CO_CURRICULUM and rng.random() < p["firm_lecturer_share"]
 
 
@@ -128,7 +128,7 @@ def pay_monthly_costs(model) -> None:
         if q.has_grant(model.steps):
             gov.pay("grants", q.grant / 12.0)
             if model.steps + 1 == q.grant_until:
-                gov.fund_committed -= q.grant
+                gov.release_grant(q)
         if q.lecturer:
             gov.pay("other", p["firm_lecturer_stipend"] / 12.0)
 
@@ -139,9 +139,7 @@ def net_active(model):
 
 def end_partnership(model, q, reason: str) -> None:
     """Dissolve ``q``, releasing any grant still committed to it."""
-    if q.has_grant(model.steps):
-        model.government.fund_committed -= q.grant
-        q.grant_until = model.steps
+    model.government.stop_grant(q, model.steps)
     model.network.end(q, model.steps, reason)
 
 
@@ -157,7 +155,8 @@ def review_partnerships(model) -> None:
         if model.steps - q.start_step < 12:
             continue  # first review after a full year
         firm = model.firms[q.firm]
-        last = q.history[-1][0] if q.history else q.start_step
+        # credited from the signing month on: months since the last review, or since signing
+        last = q.history[-1][0] if q.history else q.start_step - 1
         realised = q.realised * 12.0 / max(model.steps - last, 12)  # per year
         if q.kind == JOINT_RESEARCH:
             realised += p["research_value"] * rng.lognormal(-0.125, 0.5)
@@ -166,7 +165,7 @@ def review_partnerships(model) -> None:
         firm.learn_value(q.kind, realised, p["value_learning_rate"])
         q.history.append((model.steps, realised, q.trust))
         q.realised = 0.0
-        grant_now = q.grant if q.has_grant(model.steps) else 0.0
+        grant_now = q.grant if q.has_grant(model.steps + 1) else 0.0  # still granted next year
         rolls = rng.random(2)
         if rolls[0] < p["staff_turnover_hazard"]:
             end_partnership(model, q, "turnover")
@@ -176,6 +175,7 @@ def review_partnerships(model) -> None:
             end_partnership(model, q, "low_trust")
         elif not worth_continuing(firm.expected_value[q.kind], gross, p["tax_break_rate"],
                                   grant_now):
-            ended_recently = q.grant > 0 and 0 <= model.steps - q.grant_until < 12
+            # the grant ended in the past year or ends with this month
+            ended_recently = q.grant > 0 and model.steps - 12 < q.grant_until <= model.steps + 1
             end_partnership(model, q, "grant_end" if ended_recently else "not_worth_cost")
         firm.satisfaction += 0.5 * (q.trust - firm.satisfaction)

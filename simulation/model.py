@@ -219,6 +219,7 @@ class IndustryEducationModel(mesa.Model):
             firm.downturn = bool(rng.random() < p["downturn_probability"])
         if self.year > 0:  # vacancies for last year's graduates, after this year's downturns
             labour_market.open_vacancies(self, self.graduates_by_field)
+        self.government.subsidies_this_year = 0.0
         self.government.pay("other", p["linkage_meetings"] * p["linkage_meeting_cost"])
         if self.year == 0:
             placements.assign_research_students(self)
@@ -274,8 +275,7 @@ class IndustryEducationModel(mesa.Model):
                 continue
             q = net.all[pid]
             q.realised += p["hire_value"] * quality
-            if p["fund_hire_subsidy"] > 0 and p["fund_budget"] > 0:
-                self.government.pay("grants", p["fund_hire_subsidy"])
+            if self.government.pay_subsidy(p["fund_hire_subsidy"], p["fund_budget"]):
                 q.realised += p["fund_hire_subsidy"]
 
     def _end_academic_year(self) -> None:
@@ -337,8 +337,7 @@ class IndustryEducationModel(mesa.Model):
         stopped = 0
         for q in self.network.active():
             if q.has_grant(self.steps) and q.trust < p["min_trust"] + 0.1:
-                gov.fund_committed -= q.grant
-                q.grant_until = self.steps
+                gov.stop_grant(q, self.steps)
                 stopped += 1
         gov.evaluations.append({"step": self.steps, "ratios": ratios.tolist(),
                                 "weights": gov.kind_weights.tolist(), "grants_stopped": stopped})

@@ -40,6 +40,7 @@ class Partnership:
     trust: float = 0.5
     grant: float = 0.0  # yearly grant
     grant_until: int = -1  # first step without grant
+    committed: bool = False  # its yearly grant is counted in the fund's commitments
     lecturer: bool = False
     reason: str = ""
     realised: float = 0.0  # value realised since the last review

@@ -54,9 +54,8 @@ def assign_placements(model) -> None:
         st.placement_end[rows] = model.steps + p["placement_months"] - 1  # last month
         st.had_placement[rows] = True
         busy[rows] = True
-        if p["fund_placement_subsidy"] > 0 and p["fund_budget"] > 0 and len(rows):
-            amount = p["fund_placement_subsidy"] * len(rows)
-            model.government.pay("grants", amount)
+        amount = p["fund_placement_subsidy"] * len(rows)
+        if model.government.pay_subsidy(amount, p["fund_budget"]):
             q.realised += amount
 
 

@@ -14,6 +14,7 @@ class Government(mesa.Agent):
     Attributes:
         spending: cumulative spending by ledger line (grants, forgone_tax, other).
         fund_committed: yearly grants already promised to running partnerships.
+        subsidies_this_year: placement and hire subsidies paid since the year began.
         kind_weights: (3,) grant weight per partnership kind, changed by monitoring.
         evaluations: records of monitoring evaluations.
     """
@@ -22,6 +23,7 @@ class Government(mesa.Agent):
         super().__init__(model)
         self.spending = dict.fromkeys(LEDGER, 0.0)
         self.fund_committed = 0.0
+        self.subsidies_this_year = 0.0
         self.kind_weights = np.ones(3)
         self.evaluations: list[dict] = []
 
@@ -30,6 +32,35 @@ class Government(mesa.Agent):
         if line not in self.spending:
             raise KeyError(f"unknown ledger line {line!r}")
         self.spending[line] += float(amount)
+
+    def fund_has_room(self, amount: float, budget: float) -> bool:
+        """The fund's yearly budget covers committed grants and this year's subsidies."""
+        return budget > 0 and self.fund_committed + self.subsidies_this_year + amount <= budget
+
+    def commit_grant(self, partnership) -> None:
+        """Count a new partnership's yearly grant against the fund."""
+        self.fund_committed += partnership.grant
+        partnership.committed = True
+
+    def release_grant(self, partnership) -> None:
+        """Free a grant's commitment (once: a released grant is not released again)."""
+        if partnership.committed:
+            self.fund_committed -= partnership.grant
+            partnership.committed = False
+
+    def stop_grant(self, partnership, now: int) -> None:
+        """End a grant early (dissolution, monitoring): no further payments."""
+        self.release_grant(partnership)
+        if partnership.has_grant(now):
+            partnership.grant_until = now
+
+    def pay_subsidy(self, amount: float, budget: float) -> bool:
+        """Pay a placement or hire subsidy from the fund if its budget has room."""
+        if amount <= 0 or not self.fund_has_room(amount, budget):
+            return False
+        self.subsidies_this_year += amount
+        self.pay("grants", amount)
+        return True
 
     @property
     def total_spending(self) -> float:
