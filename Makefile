@@ -27,8 +27,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
+# The main job: baseline, each lever alone and the full package, 10 replicates
+# on common random numbers; prints the comparison table (a few minutes).
 run: setup
-	$(VENV)/bin/iesim run scenarios/baseline.toml --out results/baseline
+	rm -rf results/policy_comparison
+	$(VENV)/bin/iesim batch scenarios/batches/policy_comparison.toml --out results/policy_comparison
+
+bench: setup
+	$(PY) -m benchmarks.bench --out benchmarks/results
 
 test: setup
 	$(VENV)/bin/ruff check .

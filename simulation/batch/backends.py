@@ -14,7 +14,26 @@ nanny and the scheduler reschedules its tasks.  A chunk that keeps killing
 workers ends as ``KilledWorker``; its runs are then retried one per task, and
 a single run that still kills its worker is recorded as failed.  With a
 LocalCluster the scheduler gives up on a task after it has killed two
-workers; an external scheduler uses its own ``allowed-failures`` setting.
+workers, and queues no task behind a running one on a worker, so only the
+run in flight is blamed.  An external scheduler uses its own
+``allowed-failures`` and ``worker-saturation`` settings; with tasks queued on
+workers, a run waiting on a worker that keeps dying can be recorded as failed
+too (``--resume`` retries it).
+
+On an HPC cluster, start a Dask cluster with ``dask_jobqueue`` (not an iesim
+dependency: ``pip install dask-jobqueue``) and pass its scheduler address::
+
+    from dask_jobqueue import SLURMCluster
+    cluster = SLURMCluster(cores=1, processes=1, memory="4GB", walltime="02:00:00",
+                           job_extra_directives=["--partition=compute"])
+    cluster.scale(jobs=32)
+    print(cluster.scheduler_address)   # e.g. tcp://10.0.0.5:8786
+
+    $ iesim batch scenarios/batches/policy_comparison.toml --out results/pc \
+          --backend dask --scheduler tcp://10.0.0.5:8786
+
+The workers need the same iesim installation (same virtual environment on a
+shared file system).  Results are identical to a local run.
 """
 
 from __future__ import annotations
@@ -57,7 +76,8 @@ def _killed_result(spec: RunSpec, how: str) -> RunResult:
     return RunResult(
         run_id=spec.run_id,
         status=FAILED,
-        error=f"running: worker process died {how} (killed {MAX_KILLS} workers; not retried)",
+        error=f"running: worker process died {how}; the run killed every worker it was "
+        "tried on, so it is not retried",
     )
 
 
@@ -67,26 +87,28 @@ def _killed_result(spec: RunSpec, how: str) -> RunResult:
 def _worker_main(conn, task: ModelTask) -> None:
     """Worker loop: receive chunks, announce and return each run."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    while True:
-        try:
+    try:
+        while True:
             chunk = conn.recv()
-        except (EOFError, OSError):
-            return
-        if chunk is None:
-            return
-        for spec in chunk:
-            conn.send(("start", spec.run_id))
-            result = execute_run(task, spec)
-            try:
-                conn.send(("result", result))
-            except (BrokenPipeError, EOFError):
+            if chunk is None:
                 return
-            except Exception as exc:  # e.g. an unpicklable time series
-                result = RunResult(
-                    run_id=spec.run_id, status=FAILED,
-                    error=f"returning result: {type(exc).__name__}: {exc}",
-                )
-                conn.send(("result", result))
+            for spec in chunk:
+                conn.send(("start", spec.run_id))
+                _send_result(conn, execute_run(task, spec))
+    except (EOFError, OSError):  # the parent is gone: stop quietly
+        return
+
+
+def _send_result(conn, result: RunResult) -> None:
+    try:
+        conn.send(("result", result))
+    except (EOFError, OSError):
+        raise
+    except Exception as exc:  # e.g. an unpicklable time series
+        conn.send(("result", RunResult(
+            run_id=result.run_id, status=FAILED,
+            error=f"returning result: {type(exc).__name__}: {exc}",
+        )))
 
 
 class _Slot:
@@ -138,56 +160,62 @@ def run_processes(
     ctx = mp.get_context("spawn")
     queue: deque[list[RunSpec]] = deque(chunked(specs, chunk_size))
     kills: dict[str, int] = {}
-    slots: list[_Slot] = []
+    slots: list[_Slot | None] = [None] * min(workers, len(queue))
     silent_deaths = 0
     try:
-        slots = [_Slot(ctx, task) for _ in range(min(workers, len(queue)))]
-        while queue or any(s.busy for s in slots):
+        while queue or any(s is not None and s.busy for s in slots):
             for index, slot in enumerate(slots):
-                if not slot.busy and queue:
-                    if not slot.proc.is_alive():  # died while idle: replace it
-                        slot.stop()
+                if queue and (slot is None or not slot.busy):
+                    if slot is None or not slot.proc.is_alive():  # new, or died while idle
+                        if slot is not None:
+                            slot.stop()
                         slots[index] = slot = _Slot(ctx, task)
                     slot.assign(queue.popleft())
-            busy = [s for s in slots if s.busy]
+            busy = [s for s in slots if s is not None and s.busy]
             wait([s.conn for s in busy] + [s.proc.sentinel for s in busy])
             for index, slot in enumerate(slots):
-                if not slot.busy:
+                if slot is None or not slot.busy:
                     continue
-                alive = _drain(slot, deliver)
-                if alive and slot.proc.is_alive():
+                if _drain(slot, deliver) and slot.proc.is_alive():
                     continue
                 if not _requeue_after_death(slot, queue, kills, deliver):
                     silent_deaths += 1
                     if silent_deaths > 2 + 2 * workers:
                         raise BackendError(
                             "worker processes keep dying before running anything "
-                            f"(exit code {slot.proc.exitcode})"
+                            f"(exit code {slot.proc.exitcode}); is the model factory importable "
+                            "in a fresh process (defined in a module, not in __main__ or a "
+                            "notebook)? --backend serial runs without worker processes"
                         )
                 slot.stop()
-                slots[index] = _Slot(ctx, task)
+                slots[index] = None  # replaced when there is work for it
     finally:
         for slot in slots:
-            slot.stop()
+            if slot is not None:
+                slot.stop()
 
 
 def _drain(slot: _Slot, deliver: Callable[[RunResult], None]) -> bool:
-    """Handle every message waiting from a worker; False once its pipe is closed."""
-    try:
-        while slot.conn.poll():
+    """Handle every message waiting from a worker; False once its pipe is closed.
+
+    Errors raised by ``deliver`` (e.g. the store cannot be written) propagate.
+    """
+    while True:
+        try:
+            if not slot.conn.poll():
+                return True
             kind, value = slot.conn.recv()
-            if kind == "start":
-                slot.current = value
-                slot.started_any = True
-            elif kind == "result":
-                slot.pending = [s for s in slot.pending if s.run_id != value.run_id]
-                slot.current = None
-                deliver(value)
-    except (EOFError, OSError):
-        return False
-    except Exception:  # a message cut short by the worker's death
-        return False
-    return True
+        except (EOFError, OSError):
+            return False
+        except Exception:  # a message cut short by the worker's death
+            return False
+        if kind == "start":
+            slot.current = value
+            slot.started_any = True
+        elif kind == "result":
+            slot.pending = [s for s in slot.pending if s.run_id != value.run_id]
+            slot.current = None
+            deliver(value)
 
 
 def _requeue_after_death(slot: _Slot, queue: deque, kills: dict[str, int], deliver) -> bool:
@@ -208,7 +236,7 @@ def _requeue_after_death(slot: _Slot, queue: deque, kills: dict[str, int], deliv
         return slot.started_any
     kills[culprit.run_id] = kills.get(culprit.run_id, 0) + 1
     if kills[culprit.run_id] >= MAX_KILLS:
-        deliver(_killed_result(culprit, f"(exit code {code})"))
+        deliver(_killed_result(culprit, f"(exit code {code}, {MAX_KILLS} times)"))
     else:
         queue.append([culprit])
     return True
@@ -234,7 +262,10 @@ def run_dask(
     if scheduler:
         client = Client(scheduler)
     else:
-        with dask.config.set({"distributed.scheduler.allowed-failures": MAX_KILLS - 1}):
+        # Give up on a task after it killed MAX_KILLS workers, and send each worker only
+        # the task it runs (none queued behind it), so a death blames only that task.
+        with dask.config.set({"distributed.scheduler.allowed-failures": MAX_KILLS - 1,
+                              "distributed.scheduler.worker-saturation": 1.0}):
             cluster = LocalCluster(
                 n_workers=workers,
                 threads_per_worker=1,

@@ -152,7 +152,7 @@ def load_batch(path: str | Path) -> Batch:
         raise InputError(source, "batch.scenarios",
                          "give exactly one of batch.scenarios (a list of files) or [design]")
     if has_design:
-        scenarios, sources = parse_design(data["design"], here, source, settings["seed"])
+        scenarios, sources = parse_design(data["design"], here, source, settings.get("seed", 0))
     else:
         scenarios, sources = _load_scenarios(table["scenarios"], here, source)
     scenarios = _complete({n: {**p, **overrides} for n, p in scenarios.items()})
@@ -164,7 +164,8 @@ def load_batch(path: str | Path) -> Batch:
                          f"{suggest(reference, scenarios)}")
     all_names, main = known_outcomes()
     outcomes = _check_outcomes(settings.get("outcomes"), "outcomes", all_names, source)
-    report = _check_outcomes(settings.get("report"), "report", outcomes or all_names, source)
+    report = _check_outcomes(settings.get("report"), "report", outcomes or all_names, source,
+                             "an outcome kept by batch.outcomes" if outcomes else "")
     if report is None:
         report = tuple(o for o in main if outcomes is None or o in outcomes)
     replicates = settings.get("replicates", 10)
@@ -234,13 +235,14 @@ def _complete(scenarios: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]
     return {n: {k: p.get(k, PARAMETERS[k].default) for k in keys} for n, p in scenarios.items()}
 
 
-def _check_outcomes(names, key: str, allowed, source: str) -> tuple[str, ...] | None:
+def _check_outcomes(names, key: str, allowed, source: str, what: str = ""):
     if names is None:
         return None
     for name in names:
         if name not in allowed:
+            problem = f"{name!r} is not {what}" if what else f"unknown outcome {name!r}"
             raise InputError(source, f"batch.{key}",
-                             f"batch.{key}: unknown outcome {name!r}{suggest(name, allowed)}")
+                             f"batch.{key}: {problem}{suggest(name, allowed)}")
     if len(set(names)) != len(names):
         raise InputError(source, f"batch.{key}", f"batch.{key} must not repeat outcomes")
     return tuple(names)

@@ -41,6 +41,9 @@ def _check(parameter: Parameter, value: Any, key: str, source: str):
 
 def _int_in(table: dict, key: str, low: int, high: int, source: str, default=None):
     value = table.get(key, default)
+    if value is None:
+        raise InputError(source, f"design.{key}",
+                         f"missing key design.{key} (an integer in [{low}, {high}])")
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise InputError(source, f"design.{key}",
                          f"design.{key} must be an integer in [{low}, {high}]; got {value!r}")

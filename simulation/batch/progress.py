@@ -38,6 +38,7 @@ class Progress:
         self._last_line = self.start
         self._next_tenth = 1
         self.bar = None
+        self._silenced = False
         isatty = getattr(self.stream, "isatty", lambda: False)()
         if not quiet and isatty:
             from tqdm import tqdm
@@ -66,8 +67,16 @@ class Progress:
         if tenth >= self._next_tenth or now - self._last_line >= 30 or self.done == self.total:
             self._next_tenth = tenth + 1
             self._last_line = now
-            self.stream.write(self.line() + "\n")
+            self._write(self.line() + "\n")
+
+    def _write(self, text: str) -> None:
+        if self._silenced:
+            return
+        try:
+            self.stream.write(text)
             self.stream.flush()
+        except (OSError, ValueError):  # closed pipe or file: progress is not worth a crash
+            self._silenced = True
 
     def line(self) -> str:
         """The plain progress line: done/total, failures, elapsed, ETA."""

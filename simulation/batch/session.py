@@ -117,8 +117,8 @@ def run_session(
             if ci_width is None or widest < ci_width or replicates >= cap:
                 break
             replicates = next_replicates(replicates, widest, ci_width, cap)
-            store.add_specs(plan(replicates))
-            more = store.pending_specs()
+            more = [s for s in plan(replicates) if s.run_id not in store.specs]
+            store.add_specs(more)
             progress.add(len(more))
             run_batch(task, more, on_result, **options)
     finally:

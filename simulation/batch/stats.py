@@ -137,6 +137,6 @@ def widest_difference(table, outcomes: Sequence[str] | None = None) -> float:
         rows = rows[rows["outcome"].isin(list(outcomes))]
     if rows.empty:
         return 0.0
-    widths = (rows["diff_high"] - rows["diff_low"]).to_numpy(float)
+    widths = np.array(rows["diff_high"] - rows["diff_low"], dtype=float)
     widths[~np.isfinite(widths)] = math.inf
     return float(widths.max())

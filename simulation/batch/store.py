@@ -125,8 +125,9 @@ class ResultsStore:
             "runs": [_spec_entry(s) for s in specs],
         }
         store = cls(root, manifest, specs)
-        (root / "parts").mkdir(parents=True, exist_ok=True)
-        store._write_manifest()
+        root.mkdir(parents=True, exist_ok=True)
+        store._write_manifest()  # first, so a kill right after leaves a resumable store
+        (root / "parts").mkdir(exist_ok=True)
         return store
 
     @classmethod
@@ -178,6 +179,7 @@ class ResultsStore:
         store.manifest["meta"] = meta or store.manifest.get("meta", {})
         store.manifest["provenance"].append(provenance or {})
         store.specs = {s.run_id: s for s in specs}
+        (root / "parts").mkdir(exist_ok=True)
         store._verify_parts()
         (root / "summary.parquet").unlink(missing_ok=True)  # rewritten when this session ends
         store._write_manifest()

@@ -1,0 +1,126 @@
+"""Model speed: throughput against Mesa's Boltzmann example, scaling, memory.
+
+Each figure is the median of several repeats after a warm-up, with min and
+max; ratios are taken pair by pair within one process, because the machine
+is shared and noisy.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+from simulation.model import IndustryEducationModel
+from simulation.scenarios import load_scenario
+
+FULL_PACKAGE = "scenarios/full_package.toml"
+SCALED = ("n_students", "n_technical_universities", "n_art_schools",
+          "n_comprehensive_universities", "n_firms_tech", "n_firms_design", "n_firms_agri")
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    """Median, min and max of repeated measurements."""
+    return {"median": statistics.median(values), "min": min(values), "max": max(values),
+            "n": len(values)}
+
+
+def full_package_params(scale: float = 1.0) -> dict:
+    """The full policy package (all mechanisms on), populations scaled by ``scale``."""
+    params = dict(load_scenario(FULL_PACKAGE).params)
+    model = IndustryEducationModel(rng=0, **params)
+    for name in SCALED:
+        params[name] = max(1, round(model.p[name] * scale)) if model.p[name] else 0
+    return params
+
+
+def time_iesim(params: dict, months: int, seed: int) -> tuple[float, int]:
+    """Seconds to run ``months`` steps, and the student-months simulated."""
+    model = IndustryEducationModel(rng=seed, **params)
+    student_months = 0
+    start = time.perf_counter()
+    for _ in range(months):
+        model.step()
+        student_months += model.students.count()
+    return time.perf_counter() - start, student_months
+
+
+def time_boltzmann(n: int, steps: int, seed: int) -> float:
+    """Seconds for ``steps`` steps of Mesa's bundled Boltzmann wealth model with ``n`` agents."""
+    from mesa.examples.basic.boltzmann_wealth_model.model import (
+        BoltzmannScenario,
+        BoltzmannWealth,
+    )
+
+    model = BoltzmannWealth(scenario=BoltzmannScenario(n=n, rng=seed))
+    start = time.perf_counter()
+    model.run_for(steps)
+    return time.perf_counter() - start
+
+
+def throughput(repeats: int, months: int, boltzmann_steps: int, scale: float = 1.0) -> dict:
+    """Student-months per second against Boltzmann agent-steps per second (n=10,000)."""
+    params = full_package_params(scale)
+    n_boltz = max(100, round(10_000 * scale))
+    time_iesim(params, 12, seed=99)  # warm-up
+    time_boltzmann(n_boltz, 2, seed=99)
+    ours, theirs, ratios = [], [], []
+    for r in range(repeats):
+        seconds, student_months = time_iesim(params, months, seed=r)
+        b_seconds = time_boltzmann(n_boltz, boltzmann_steps, seed=r)
+        ours.append(student_months / seconds)
+        theirs.append(n_boltz * boltzmann_steps / b_seconds)
+        ratios.append(ours[-1] / theirs[-1])
+    return {"student_months_per_s": spread(ours), "boltzmann_agent_steps_per_s": spread(theirs),
+            "ratio": spread(ratios), "boltzmann_n": n_boltz, "months": months}
+
+
+def scaling(repeats: int, months: int, factors=(1, 4, 10), base: float = 1.0) -> dict:
+    """Run time at several multiples of the default population; ratio largest / 1x."""
+    times: dict[float, list[float]] = {f: [] for f in factors}
+    for f in factors:
+        time_iesim(full_package_params(base * f), 2, seed=99)  # warm-up at this size
+    for r in range(repeats):
+        for f in factors:
+            times[f].append(time_iesim(full_package_params(base * f), months, seed=r)[0])
+    ratios = [times[factors[-1]][r] / times[factors[0]][r] for r in range(repeats)]
+    return {"seconds": {str(f): spread(v) for f, v in times.items()},
+            "ratio_largest_to_1x": spread(ratios), "factors": list(factors), "months": months}
+
+
+def _peak_rss_child(scale: float, months: int) -> dict:
+    code = (
+        "import json, resource\n"
+        "from benchmarks.model_speed import full_package_params\n"
+        "from simulation.model import IndustryEducationModel\n"
+        f"p = full_package_params({scale!r})\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "m = IndustryEducationModel(rng=0, **p)\n"
+        f"m.run_for({months})\n"
+        "print(json.dumps({'rss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
+        " 'before_kb': before, 'students': int(p['n_students']),"
+        " 'alive': m.students.count()}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def memory(scale: float, months: int) -> dict:
+    """Peak resident memory per student, in a fresh process.
+
+    ``bytes_per_student`` subtracts the peak before the model is built
+    (interpreter and imports); the other figure divides the whole peak.
+    """
+    run = _peak_rss_child(scale, months)
+    return {"peak_rss_mb": run["rss_kb"] / 1024, "before_model_rss_mb": run["before_kb"] / 1024,
+            "students": run["students"], "rows_alive_at_end": run["alive"],
+            "bytes_per_student": (run["rss_kb"] - run["before_kb"]) * 1024 / run["students"],
+            "bytes_per_student_incl_interpreter": run["rss_kb"] * 1024 / run["students"]}
+
+
+def own_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

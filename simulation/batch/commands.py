@@ -1,0 +1,211 @@
+"""The ``iesim batch`` and ``iesim report`` commands.
+
+``iesim batch FILE --out DIR`` validates the batch file, runs every scenario's
+replicates on a backend, stores results in DIR as they finish and prints the
+comparison table.  Exit codes: 0 all runs succeeded, 1 some failed (their
+count is printed; ``--resume`` retries them), 2 bad input (nothing runs),
+130 interrupted (``--resume`` continues).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+from simulation.batch.runner import BACKENDS, stable_hash
+from simulation.errors import InputError
+
+
+def register(subparsers) -> None:
+    """Add the ``batch`` and ``report`` subcommands to the ``iesim`` parser."""
+    batch = subparsers.add_parser(
+        "batch", help="run a batch file (scenarios x replicates) into a results store",
+        description="Run every scenario's replicates, store results in --out as they "
+        "finish, and print each scenario's effect against the reference.",
+    )
+    batch.add_argument("file", help="batch TOML file (scenarios/batches/*.toml)")
+    batch.add_argument("--out", required=True, help="results directory")
+    batch.add_argument("--backend", choices=BACKENDS, default=None,
+                       help="where runs execute (default: processes; dask if --scheduler)")
+    batch.add_argument("--scheduler", default=None,
+                       help="Dask scheduler address to join (default: start a LocalCluster)")
+    batch.add_argument("--workers", type=int, default=None,
+                       help="worker processes (default: the CPUs available)")
+    batch.add_argument("--chunk-size", type=int, default=None,
+                       help="runs per task (default: chosen from the batch size)")
+    batch.add_argument("--resume", action="store_true",
+                       help="continue the batch in --out: run only missing or failed runs")
+    batch.add_argument("--quiet", action="store_true",
+                       help="plain progress lines instead of a bar")
+    batch.add_argument("--ci-width", type=float, default=None,
+                       help="add replicates until every reported paired difference's 95%% "
+                            "interval is narrower than this (up to batch.max_replicates)")
+    batch.add_argument("--format", choices=("markdown", "csv"), default="markdown",
+                       help="format of the printed table")
+    batch.set_defaults(func=cmd_batch)
+
+    report = subparsers.add_parser(
+        "report", help="print a results store's comparison table and draw its effects figure"
+    )
+    report.add_argument("dir", help="results directory written by `iesim batch`")
+    report.add_argument("--format", choices=("markdown", "csv"), default="markdown")
+    report.add_argument("--figure", default=None,
+                        help="image file for the effects figure (default: DIR/effects.png)")
+    report.add_argument("--no-figure", action="store_true", help="print the table only")
+    report.set_defaults(func=cmd_report)
+
+
+def _check_args(args: argparse.Namespace) -> str:
+    if args.workers is not None and args.workers < 1:
+        raise InputError("--workers", "--workers",
+                         f"--workers must be an integer >= 1; got {args.workers}")
+    if args.chunk_size is not None and args.chunk_size < 1:
+        raise InputError("--chunk-size", "--chunk-size",
+                         f"--chunk-size must be an integer >= 1; got {args.chunk_size}")
+    if args.ci_width is not None and not (math.isfinite(args.ci_width) and args.ci_width > 0):
+        raise InputError("--ci-width", "--ci-width",
+                         f"--ci-width must be a number > 0; got {args.ci_width}")
+    backend = args.backend or ("dask" if args.scheduler else "processes")
+    if args.scheduler and backend != "dask":
+        raise InputError("--scheduler", "--scheduler",
+                         f"--scheduler needs --backend dask; got --backend {backend}")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError(str(out), "--out", "--out must be a directory; a file is in the way")
+    return backend
+
+
+def _provenance(batch, backend: str, args: argparse.Namespace) -> dict:
+    from simulation.batch.provenance import collect, file_sha256
+
+    files = {batch.source: file_sha256(batch.source)}
+    files.update({p: file_sha256(p) for p in set(batch.scenario_sources.values()) if p})
+    return collect({"command": _command_line(args), "process_argv": list(sys.argv),
+                    "master_seed": batch.seed, "backend": backend, "workers": args.workers,
+                    "scheduler": args.scheduler, "input_files_sha256": files})
+
+
+def _command_line(args: argparse.Namespace) -> list[str]:
+    """The ``iesim batch`` command line that gives this session (from parsed options)."""
+    line = ["iesim", "batch", str(args.file), "--out", str(args.out)]
+    for name in ("backend", "scheduler", "workers", "chunk_size", "ci_width", "format"):
+        value = getattr(args, name)
+        if value is not None:
+            line += [f"--{name.replace('_', '-')}", str(value)]
+    line += [f"--{flag}" for flag in ("resume", "quiet") if getattr(args, flag)]
+    return line
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Run a batch file; see the module docstring for exit codes."""
+    from simulation.batch.batchfile import load_batch
+    from simulation.batch.store import ResultsStore
+
+    backend = _check_args(args)
+    batch = load_batch(args.file)
+    if args.ci_width is not None and batch.reference is None:
+        raise InputError(batch.source, "batch.reference",
+                         "--ci-width needs batch.reference (the scenario to compare with)")
+    from simulation.batch.iesim_task import iesim_task
+
+    task = iesim_task(batch.outcomes, batch.keep_timeseries)
+    batch_hash = stable_hash({"batch": batch.design_hash(), "task": task.identity()})
+    out = Path(args.out)
+    specs = batch.specs()
+    provenance = _provenance(batch, backend, args)
+    if args.resume:
+        store = ResultsStore.resume(out, specs, batch_hash, batch.meta(), provenance)
+        _warn_if_code_changed(store.manifest["provenance"])
+    else:
+        store = ResultsStore.create(out, specs, batch_hash, batch.meta(), provenance)
+    replicates = max(batch.replicates, 1 + max(e["replicate"] for e in store.manifest["runs"]))
+    return _run(args, batch, task, store, backend, replicates)
+
+
+def _warn_if_code_changed(sessions: list[dict]) -> None:
+    """Say so when a resume runs other code than the session that started the store."""
+    first, now = sessions[0], sessions[-1]
+    changes = []
+    if (first.get("git") or {}).get("revision") != (now.get("git") or {}).get("revision"):
+        changes.append("git revision")
+    if first.get("packages") != now.get("packages"):
+        changes.append("package versions")
+    if changes:
+        print(f"warning: resuming with different {' and '.join(changes)} than the batch "
+              "started with (see manifest.json provenance); runs may mix code versions",
+              file=sys.stderr)
+
+
+def _run(args, batch, task, store, backend, replicates) -> int:
+    from simulation.batch.backends import BackendError
+    from simulation.batch.report import format_table
+    from simulation.batch.session import run_session
+
+    quiet = args.quiet
+    try:
+        result = run_session(
+            task, store, batch.specs, replicates, reference=batch.reference,
+            report=batch.report or (), scenarios=list(batch.scenarios), backend=backend,
+            workers=args.workers, scheduler=args.scheduler, chunk_size=args.chunk_size,
+            quiet=quiet, ci_width=args.ci_width, max_replicates=batch.max_replicates,
+        )
+    except KeyboardInterrupt:
+        done = sum(1 for e in store.status.values() if e.get("status") == "succeeded")
+        print(f"interrupted: {done} runs are stored in {store.root}; "
+              "run the same command with --resume to finish", file=sys.stderr)
+        return 130
+    except BackendError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the store cannot be written (disk full, directory removed)
+        print(f"error: cannot write results to {store.root}: {exc}", file=sys.stderr)
+        return 1
+    print(format_table(result.table, batch.reference, args.format), end="")
+    total = len(store.manifest["runs"])
+    if args.ci_width is not None:
+        met = result.widest < args.ci_width
+        print(f"{'reached' if met else 'did not reach'} --ci-width {args.ci_width}: widest "
+              f"interval {result.widest:.4g} with {result.replicates} replicates", file=sys.stderr)
+    if not quiet:
+        print(f"results: {store.root} ({total} runs, {result.ran} run now)", file=sys.stderr)
+    if result.failures:
+        print(f"{len(result.failures)} of {total} runs failed (errors in "
+              f"{store.root / 'manifest.json'}); rerun with --resume to retry them",
+              file=sys.stderr)
+        for run_id, error in list(result.failures.items())[:5]:
+            print(f"  {run_id}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Print the comparison table of a results store and draw its effects figure."""
+    from simulation.batch.report import draw_effects, format_table
+    from simulation.batch.stats import comparison
+    from simulation.batch.store import ResultsStore
+
+    store = ResultsStore.open(args.dir)
+    meta = store.manifest.get("meta", {})
+    reference = meta.get("reference")
+    summary = store.summary()
+    report = meta.get("report") or [
+        c for c in summary.columns if c not in _non_outcome_columns(summary)
+    ]
+    scenarios = [s["name"] for s in meta.get("scenarios", [])] or None
+    table = comparison(summary, report, reference, scenarios)
+    print(format_table(table, reference, args.format), end="")
+    failures = store.failures()
+    if failures:
+        print(f"note: {len(failures)} runs failed and are left out", file=sys.stderr)
+    if not args.no_figure and reference is not None and not summary.empty:
+        path = draw_effects(table, reference, args.figure or store.root / "effects.png")
+        print(f"figure: {path}", file=sys.stderr)
+    return 0
+
+
+def _non_outcome_columns(frame) -> set[str]:
+    from simulation.batch.store import ID_COLUMNS
+
+    return set(ID_COLUMNS) | {c for c in frame.columns if c.startswith("param_")}

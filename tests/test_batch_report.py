@@ -1,0 +1,99 @@
+"""`iesim report`: the same table again, CSV, the effects figure; progress output."""
+
+from __future__ import annotations
+
+import io
+from io import StringIO
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from simulation.batch.progress import Progress
+from simulation.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures" / "batch"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "out"
+    code = main(["batch", str(FIXTURES / "small.toml"), "--out", str(out), "--backend",
+                 "serial", "--quiet"])
+    assert code == 0
+    return out
+
+
+def test_report_prints_the_batch_table_again_and_draws_the_figure(store, capsys):
+    assert main(["report", str(store), "--no-figure"]) == 0
+    markdown = capsys.readouterr().out
+    assert "### employment_rate_12m" in markdown
+    assert "| tax | 4 |" in markdown and "difference vs base" in markdown
+    assert "(reference)" in markdown
+    figure = store / "fig" / "effects.png"
+    assert main(["report", str(store), "--figure", str(figure)]) == 0
+    assert capsys.readouterr().out == markdown
+    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_csv_has_means_differences_and_intervals(store, capsys):
+    assert main(["report", str(store), "--format", "csv", "--no-figure"]) == 0
+    table = pd.read_csv(StringIO(capsys.readouterr().out))
+    assert set(table["scenario"]) == {"base", "tax", "package"}
+    assert {"mean", "ci_low", "ci_high", "diff", "diff_low", "diff_high", "n_pairs"} <= set(
+        table.columns)
+    policy = table[table.scenario != "base"].dropna(subset=["diff_low"])
+    assert (policy.diff_low <= policy["diff"]).all() and (policy["diff"] <= policy.diff_high).all()
+    # the difference is the difference of the means when every replicate pairs
+    summary = pd.read_parquet(store / "summary.parquet")
+    means = summary.groupby("scenario")["employment_rate_12m"].mean()
+    row = table[(table.scenario == "tax") & (table.outcome == "employment_rate_12m")].iloc[0]
+    assert row["diff"] == pytest.approx(means["tax"] - means["base"])
+
+
+def test_report_of_a_directory_without_a_store_is_an_input_error(tmp_path, capsys):
+    assert main(["report", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not a results store" in err[0]
+
+
+def test_store_records_provenance(store):
+    import json
+
+    manifest = json.loads((store / "manifest.json").read_text())
+    prov = manifest["provenance"][0]
+    assert prov["master_seed"] == 20240501
+    assert prov["packages"]["mesa"] and prov["packages"]["numpy"]
+    assert prov["command"][:2] == ["iesim", "batch"] and "--out" in prov["command"]
+    assert str(FIXTURES / "small.toml") in prov["input_files_sha256"]
+    assert prov["git"] is None or len(prov["git"]["revision"]) == 40
+    summary = pd.read_parquet(store / "summary.parquet")
+    assert summary.groupby("scenario")["params_hash"].nunique().eq(1).all()
+    assert summary["params_hash"].nunique() == 3
+
+
+def test_plain_progress_lines_have_counts_and_eta():
+    stream = io.StringIO()
+    progress = Progress(20, quiet=True, stream=stream)
+    for i in range(20):
+        progress.update(failed=i == 3)
+    progress.close()
+    lines = stream.getvalue().splitlines()
+    assert 5 <= len(lines) <= 12  # about one a tenth, not one a run
+    assert lines[-1].startswith("batch: 20/20 runs, 1 failed, elapsed")
+    assert all("ETA" in line for line in lines)
+
+
+def test_progress_bar_on_a_terminal():
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Tty()
+    progress = Progress(3, stream=stream)
+    for _ in range(3):
+        progress.update()
+    progress.close()
+    assert progress.bar is not None and "3/3" in stream.getvalue()
+    quiet = Progress(3, quiet=True, stream=Tty())
+    assert quiet.bar is None
