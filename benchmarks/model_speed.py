@@ -92,17 +92,18 @@ def scaling(repeats: int, months: int, factors=(1, 4, 10), base: float = 1.0) ->
 
 
 def _peak_rss_child(scale: float, months: int) -> dict:
+    # VmHWM (peak RSS) is per address space, so unlike ru_maxrss it does not
+    # inherit the benchmark parent's peak across fork and exec.
     code = (
-        "import json, resource\n"
-        "from benchmarks.model_speed import full_package_params\n"
+        "import json\n"
+        "from benchmarks.model_speed import full_package_params, peak_rss_kb\n"
         "from simulation.model import IndustryEducationModel\n"
         f"p = full_package_params({scale!r})\n"
-        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "before = peak_rss_kb()\n"
         "m = IndustryEducationModel(rng=0, **p)\n"
         f"m.run_for({months})\n"
-        "print(json.dumps({'rss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
-        " 'before_kb': before, 'students': int(p['n_students']),"
-        " 'alive': m.students.count()}))\n"
+        "print(json.dumps({'rss_kb': peak_rss_kb(), 'before_kb': before,"
+        " 'students': int(p['n_students']), 'alive': m.students.count()}))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
@@ -122,5 +123,9 @@ def memory(scale: float, months: int) -> dict:
             "bytes_per_student_incl_interpreter": run["rss_kb"] * 1024 / run["students"]}
 
 
-def own_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_rss_kb() -> int:
+    """This process's peak resident memory (VmHWM), in kB."""
+    for line in open("/proc/self/status", encoding="ascii"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # not Linux

@@ -11,8 +11,6 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.partnerships import (
-    ACTIVE,
-    NEGOTIATING,
     update_trust,
     worth_continuing,
 )
@@ -52,10 +50,7 @@ def make_contacts(model) -> None:
     """
     net, p, rng = model.network, model.p, model.streams["cooperation"]
     firms = model.firms
-    open_per_firm = np.bincount(
-        [q.firm for q in net.open()], minlength=len(firms)
-    )
-    room = (open_per_firm < p["firm_max_partners"]) & ~np.array([f.downturn for f in firms])
+    room = (net.open_by_firm < p["firm_max_partners"]) & ~np.array([f.downturn for f in firms])
     draws = rng.random(len(firms))
     contacted = np.flatnonzero(room & (draws < model.levers.monthly_contact_probability()))
     if len(contacted) == 0:
@@ -64,14 +59,16 @@ def make_contacts(model) -> None:
     grants = np.array([grant_on_offer(model, k) for k in range(len(KINDS))])
     cross = rng.random(len(contacted)) < p["cross_sector_networks"]
     picks = rng.random(len(contacted))
+    reputation = np.array([uni.reputation for uni in model.universities])
+    everyone = np.arange(len(model.universities))
     for j, is_cross, pick in zip(contacted, cross, picks, strict=True):
         firm = firms[j]
-        pool = model.universities_teaching_all if is_cross else model.teaching[firm.sector]
-        pool = [u for u in pool if net.pair[u, j] < 0]
-        if not pool:
+        pool = everyone if is_cross else model.teaching[firm.sector]
+        pool = pool[net.pair[pool, j] < 0]
+        if len(pool) == 0:
             continue
-        rep = np.array([model.universities[u].reputation for u in pool]) + 1e-9
-        u = pool[int(np.searchsorted(np.cumsum(rep) / rep.sum(), pick))]
+        rep = reputation[pool] + 1e-9
+        u = int(pool[int(np.searchsorted(np.cumsum(rep) / rep.sum(), pick))])
         values = firm_offer_values(model, firm, grants)
         kind = int(np.argmax(values))
         if values[kind] <= 0 or not university_accepts(model, u, j):
@@ -82,7 +79,7 @@ def make_contacts(model) -> None:
 def university_accepts(model, u: int, j: int) -> bool:
     """A university negotiates while it has coordination capacity and no bad memory."""
     net = model.network
-    load = sum(1 for q in net.open() if q.university == u)
+    load = net.open_by_university[u]
     remembered = net.memory.get((u, j))
     bad_memory = remembered is not None and remembered < model.p["min_trust"]
     return load < model.universities[u].capacity and not bad_memory
@@ -92,7 +89,7 @@ def progress_negotiations(model) -> None:
     """Abandon or sign negotiations; signing draws a grant and a firm lecturer."""
     net, p, rng = model.network, model.p, model.streams["cooperation"]
     delay = model.levers.negotiation_delay()
-    for q in [q for q in net.all if q.state == NEGOTIATING]:
+    for q in net.negotiating():
         roll = rng.random()
         if model.firms[q.firm].downturn or roll < p["negotiation_dropout"]:
             net.end(q, model.steps, "abandoned")
@@ -134,7 +131,7 @@ def pay_monthly_costs(model) -> None:
 
 
 def net_active(model):
-    return [q for q in model.network.all if q.state == ACTIVE]
+    return model.network.active()
 
 
 def end_partnership(model, q, reason: str) -> None:

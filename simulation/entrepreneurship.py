@@ -25,13 +25,13 @@ def start_firms(model, graduates: np.ndarray) -> int:
     if p["incubator_places"] > 0:
         rest = np.setdiff1d(graduates, founders[0])
         score = st.propensity[rest] * st.skills[rest].mean(axis=1)
-        for u in np.unique(st.university[rest]):
-            mine = rest[st.university[rest] == u]
-            best = mine[np.argsort(-score[st.university[rest] == u], kind="stable")]
-            chosen = best[: p["incubator_places"]]
-            st.incubated[chosen] = True
-            gov.pay("other", p["incubator_cost"] * len(chosen))
-            founders.append(chosen)
+        ranked = rest[np.lexsort((-score, st.university[rest]))]  # by university, best first
+        unis = st.university[ranked]
+        rank = np.arange(len(ranked)) - np.searchsorted(unis, unis, side="left")
+        chosen = ranked[rank < p["incubator_places"]]
+        st.incubated[chosen] = True
+        gov.pay("other", p["incubator_cost"] * len(chosen))
+        founders.append(chosen)
     founders = np.concatenate(founders)
     st.status[founders] = SELF_EMPLOYED
     return len(founders)

@@ -122,6 +122,6 @@ def _resolve_offers(model, pair_firm, pair_row, q, score):
     f, r, qq = f[order], r[order], qq[order]
     starts = np.r_[0, np.flatnonzero(f[1:] != f[:-1]) + 1]
     rank = np.arange(len(f)) - np.repeat(starts, np.diff(np.r_[starts, len(f)]))
-    open_now = np.array([model.firms[j].vacancies for j in f])
-    take = rank < open_now
+    vacancies = np.array([firm.vacancies for firm in model.firms])
+    take = rank < vacancies[f]
     return list(zip(r[take].tolist(), f[take].tolist(), qq[take].tolist(), strict=True))

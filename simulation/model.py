@@ -122,9 +122,8 @@ class IndustryEducationModel(mesa.Model):
                              p["coordination_capacity"])
             uni.review_offset = i % p["accreditation_interval"]
             self.universities.append(uni)
-        self.teaching = [[u.index for u in self.universities if f in u.fields]
-                         for f in range(len(FIELDS))]
-        self.universities_teaching_all = [u.index for u in self.universities]
+        self.teaching = [np.array([u.index for u in self.universities if f in u.fields],
+                                  dtype=np.int64) for f in range(len(FIELDS))]
         weights = [(u.index, f, SIZE_WEIGHT[u.kind] / len(u.fields))
                    for u in self.universities for f in u.fields]
         total = sum(w for _, _, w in weights)
@@ -147,13 +146,13 @@ class IndustryEducationModel(mesa.Model):
         skills = np.clip(rng.normal(p["initial_skill_mean"], p["initial_skill_sd"],
                                     size=(len(rows), p["skill_dims"])), 0.0, 1.0)
         if year_of_study > 1:  # earlier years of curriculum learning, in closed form
-            remain = (1.0 - self._learning_rate(rows)) ** (12 * (year_of_study - 1))
+            remain = (1.0 - self._learning_rate(st.university[rows])) ** (12 * (year_of_study - 1))
             target = self.curricula[st.university[rows], st.field[rows]]
             skills = target + remain[:, None] * (skills - target)
         st.skills[rows] = skills
         st.propensity[rows] = rng.beta(2.0, 8.0, size=len(rows))
-        for r in rows:
-            self.student_agents[int(r)] = Student(self, int(r))
+        for r in rows.tolist():
+            self.student_agents[r] = Student(self, r)
         return rows
 
     def _populate_students(self) -> None:
@@ -186,10 +185,11 @@ class IndustryEducationModel(mesa.Model):
         """(n_firms, K) current demand of every firm."""
         return np.clip(self.sector_demand[self.firm_sector] + self.firm_offsets, 0.0, 1.0)
 
-    def _learning_rate(self, rows: np.ndarray) -> np.ndarray:
+    def _learning_rate(self, universities: np.ndarray) -> np.ndarray:
+        """Monthly curriculum learning rate of students of the given universities."""
         p = self.p
         return (p["curriculum_learning_rate"] * (1.0 + p["personalised_learning"])
-                * self.teaching_quality[self.students.university[rows]])
+                * self.teaching_quality[universities])
 
     # ----------------------------------------------------------- the step
     def step(self) -> None:
@@ -247,22 +247,25 @@ class IndustryEducationModel(mesa.Model):
         rows = np.flatnonzero(st.alive & (st.status == STUDYING))
         if len(rows) == 0:
             return
-        field, host = st.field[rows], st.host[rows]
-        target = self.curricula[st.university[rows], field]
+        field, host, univ = st.field[rows], st.host[rows], st.university[rows]
+        k = self.curricula.shape[-1]
+        target = self.curricula.reshape(-1, k)[univ * len(FIELDS) + field]
         if p["flexible_pathways"] > 0:  # study steered by career goal
             target = ((1.0 - p["flexible_pathways"]) * target
                       + p["flexible_pathways"] * self.sector_demand[field])
+        rate = self._learning_rate(univ)
+        placed = np.flatnonzero(host >= 0)  # placement learning replaces the curriculum
         demand = self.firm_demand()
-        on_placement = host >= 0
-        rate = np.where(on_placement, p["placement_learning_rate"], self._learning_rate(rows))
-        target = np.where(on_placement[:, None], demand[np.maximum(host, 0)], target)
+        target[placed] = demand[host[placed]]
+        rate[placed] = p["placement_learning_rate"]
         skills = learn(st.skills[rows], target, rate)
-        project = (st.research_host[rows] >= 0) & ~on_placement
-        if project.any():
-            prj = st.research_host[rows][project]
+        project = np.flatnonzero((st.research_host[rows] >= 0) & (host < 0))
+        if len(project):
+            prj = st.research_host[rows[project]]
             skills[project] = learn(skills[project], demand[prj], p["project_learning_rate"])
+            st.experience[rows[project]] += 0.5
         st.skills[rows] = skills
-        st.experience[rows] += on_placement + 0.5 * project
+        st.experience[rows[placed]] += 1.0
 
     def _record_hires(self, hires) -> None:
         """Credit hires to partnerships (value, hire subsidy) and to firms' satisfaction."""
@@ -310,8 +313,8 @@ class IndustryEducationModel(mesa.Model):
                     self.cohort_records.append(rec)
         leaving = np.flatnonzero(grads & (st.months_since_grad > self.p["tracking_months"]))
         if len(leaving):
-            for r in leaving:
-                self.student_agents.pop(int(r)).remove()
+            for r in leaving.tolist():
+                self.student_agents.pop(r).remove()
             st.remove(leaving)
 
     # ----------------------------------------------------------- government

@@ -70,23 +70,34 @@ class PartnershipNetwork:
         self.memory: dict[tuple[int, int], float] = {}  # (u, f) -> trust at the end
         self.formed = 0
         self.dissolved = 0
+        self._open: dict[int, Partnership] = {}  # id -> open partnership, in creation order
+        self.open_by_university = np.zeros(n_universities, dtype=np.int64)
+        self.open_by_firm = np.zeros(n_firms, dtype=np.int64)
+        self.active_by_kind = np.zeros(len(KINDS), dtype=np.int64)
 
     def open(self) -> list[Partnership]:
-        """Partnerships negotiating or active."""
-        return [p for p in self.all if p.state != ENDED]
+        """Partnerships negotiating or active, in creation order."""
+        return list(self._open.values())
+
+    def negotiating(self) -> list[Partnership]:
+        return [p for p in self._open.values() if p.state == NEGOTIATING]
 
     def active(self) -> list[Partnership]:
-        return [p for p in self.all if p.state == ACTIVE]
+        """Active partnerships, in creation order."""
+        return [p for p in self._open.values() if p.state == ACTIVE]
 
     def count_active(self, kind: int | None = None) -> int:
-        return sum(1 for p in self.all if p.state == ACTIVE and (kind is None or p.kind == kind))
+        return int(self.active_by_kind.sum() if kind is None else self.active_by_kind[kind])
 
     def create(self, u: int, f: int, kind: int, now: int) -> Partnership:
         """Open a negotiation between university ``u`` and firm ``f``."""
         p = Partnership(id=len(self.all), university=u, firm=f, kind=kind, contact_step=now)
         p.trust = self.memory.get((u, f), 0.5)
         self.all.append(p)
+        self._open[p.id] = p
         self.pair[u, f] = p.id
+        self.open_by_university[u] += 1
+        self.open_by_firm[f] += 1
         return p
 
     def activate(self, p: Partnership, now: int, count: bool = True) -> None:
@@ -95,6 +106,7 @@ class PartnershipNetwork:
         p.start_step = now
         p.sign_step = now
         self.formed += int(count)
+        self.active_by_kind[p.kind] += 1
 
     def end(self, p: Partnership, now: int, reason: str) -> None:
         """Close a partnership and remember its trust for the pair."""
@@ -105,7 +117,11 @@ class PartnershipNetwork:
         p.end_step = now
         p.reason = reason
         self.pair[p.university, p.firm] = -1
+        del self._open[p.id]
+        self.open_by_university[p.university] -= 1
+        self.open_by_firm[p.firm] -= 1
         if was_active:
+            self.active_by_kind[p.kind] -= 1
             self.dissolved += 1
             self.memory[(p.university, p.firm)] = p.trust
 

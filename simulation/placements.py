@@ -19,13 +19,26 @@ from simulation.student_table import NONE, STUDYING
 PLACEMENT_START_MONTH = 3  # placements run from the fourth month of the year
 
 
-def _candidates(model, q, min_year: int, busy: np.ndarray) -> np.ndarray:
+def _pools_by_university(model, min_year: int, busy: np.ndarray) -> list[np.ndarray]:
+    """Studying rows in year >= ``min_year`` and not busy, grouped by university.
+
+    Built once per allocation so that the work grows with students plus
+    partnerships, not with their product.
+    """
+    st = model.students
+    rows = np.flatnonzero(st.alive & (st.status == STUDYING) & (st.year >= min_year) & ~busy)
+    rows = rows[np.argsort(st.university[rows], kind="stable")]
+    bounds = np.searchsorted(st.university[rows], np.arange(len(model.universities) + 1))
+    return [rows[bounds[u]:bounds[u + 1]] for u in range(len(model.universities))]
+
+
+def _candidates(model, q, pools: list[np.ndarray], busy: np.ndarray) -> np.ndarray:
     st, firm = model.students, model.firms[q.firm]
-    ok = (st.alive & (st.status == STUDYING) & (st.university == q.university)
-          & (st.year >= min_year) & ~busy)
+    rows = pools[q.university]
+    ok = ~busy[rows]
     if model.p["cross_sector_networks"] <= 0:
-        ok &= st.field == firm.sector
-    return np.flatnonzero(ok)
+        ok &= st.field[rows] == firm.sector
+    return rows[ok]
 
 
 def _choose(model, rows: np.ndarray, n: int, firm) -> np.ndarray:
@@ -43,12 +56,13 @@ def assign_placements(model) -> None:
     """Start this year's placements at every active placement partnership."""
     st, p = model.students, model.p
     busy = st.host >= 0
-    for q in sorted(model.network.active(), key=lambda q: q.id):
+    pools = _pools_by_university(model, p["study_years"], busy)
+    for q in model.network.active():
         if q.kind != PLACEMENT:
             continue
         firm = model.firms[q.firm]
         slots = int(round(p["placement_slots"] * firm.size))
-        rows = _choose(model, _candidates(model, q, p["study_years"], busy), slots, firm)
+        rows = _choose(model, _candidates(model, q, pools, busy), slots, firm)
         st.host[rows] = q.firm
         st.last_host[rows] = q.firm
         st.placement_end[rows] = model.steps + p["placement_months"] - 1  # last month
@@ -64,11 +78,12 @@ def assign_research_students(model) -> None:
     st, p = model.students, model.p
     st.research_host[st.research_host >= 0] = NONE
     busy = st.research_host >= 0
-    for q in sorted(model.network.active(), key=lambda q: q.id):
+    pools = _pools_by_university(model, p["study_years"] - 1, busy)
+    for q in model.network.active():
         if q.kind != JOINT_RESEARCH or p["research_students"] == 0:
             continue
         firm = model.firms[q.firm]
-        rows = _choose(model, _candidates(model, q, p["study_years"] - 1, busy),
+        rows = _choose(model, _candidates(model, q, pools, busy),
                        p["research_students"], firm)
         st.research_host[rows] = q.firm
         busy[rows] = True

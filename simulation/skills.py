@@ -35,10 +35,13 @@ def rms_gap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def learn(skills: np.ndarray, target: np.ndarray, rate: np.ndarray | float) -> np.ndarray:
     """Skills after one month of learning: the gap to ``target`` shrinks by ``rate``."""
-    rate = np.asarray(rate, dtype=float)
+    rate = np.clip(np.asarray(rate, dtype=float), 0.0, 1.0)
     if rate.ndim == 1:
         rate = rate[:, None]
-    return skills + np.clip(rate, 0.0, 1.0) * (target - skills)
+    step = target - skills
+    step *= rate
+    step += skills
+    return step
 
 
 def drift_demand(
