@@ -21,7 +21,7 @@ FULL = dict(repeats=5, months=60, boltzmann_steps=10, scale=1.0,
             scaling_repeats=3, scaling_months=36, scaling_base=1.0,
             memory_scale=10.0, memory_months=24,
             overhead_repeats=3, overhead_runs=40, overhead_months=96,
-            versus_repeats=3, versus_runs=64, versus_steps=100)
+            versus_repeats=4, versus_runs=64, versus_steps=100)
 TINY = dict(repeats=1, months=12, boltzmann_steps=2, scale=0.03,
             scaling_repeats=1, scaling_months=6, scaling_base=0.03,
             memory_scale=0.05, memory_months=6,

@@ -79,9 +79,13 @@ def versus_batch_run(repeats: int, n_runs: int = 64, steps: int = 100,
     out = {}
     for procs in processes:
         ours, theirs, ratios, same = [], [], [], True
-        for _ in range(repeats):
-            t_ours, g_ours = _ours(n_runs, procs, params, steps)
-            t_theirs, g_theirs = _theirs(n_runs, procs, params, steps)
+        for r in range(repeats):
+            if r % 2:  # alternate which runner goes first
+                t_theirs, g_theirs = _theirs(n_runs, procs, params, steps)
+                t_ours, g_ours = _ours(n_runs, procs, params, steps)
+            else:
+                t_ours, g_ours = _ours(n_runs, procs, params, steps)
+                t_theirs, g_theirs = _theirs(n_runs, procs, params, steps)
             ours.append(n_runs / t_ours)
             theirs.append(n_runs / t_theirs)
             ratios.append(ours[-1] / theirs[-1])

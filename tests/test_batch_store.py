@@ -181,10 +181,11 @@ def test_resume_retries_failed_runs_and_adds_replicates(tmp_path):
 
 
 def worker_pids(parent: int) -> list[int]:
+    """Worker processes of the batch driver (forked or spawned), not its helpers."""
     pids = []
     for child in Path(f"/proc/{parent}/task/{parent}/children").read_text().split():
         cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
-        if b"spawn_main" in cmdline:
+        if b"resource_tracker" not in cmdline and b"forkserver" not in cmdline:
             pids.append(int(child))
     return pids
 

@@ -43,7 +43,10 @@ class Progress:
         if not quiet and isatty:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, unit="run", file=self.stream, desc=label,
+            class _Bar(tqdm):
+                monitor_interval = 0  # no monitor thread: local workers can then fork
+
+            self.bar = _Bar(total=total, unit="run", file=self.stream, desc=label,
                             dynamic_ncols=True)
 
     def add(self, more: int) -> None:
