@@ -18,7 +18,7 @@ from pathlib import Path
 from benchmarks import model_speed, runner_speed
 
 FULL = dict(repeats=5, months=60, boltzmann_steps=10, scale=1.0,
-            scaling_repeats=3, scaling_months=36, scaling_base=1.0,
+            scaling_repeats=5, scaling_months=60, scaling_base=1.0,
             memory_scale=10.0, memory_months=24,
             overhead_repeats=3, overhead_runs=40, overhead_months=96,
             versus_repeats=4, versus_runs=64, versus_steps=100)
@@ -42,13 +42,14 @@ def run_all(size: dict, log=print) -> dict:
                                             base=size["scaling_base"])
     log("memory ...")
     result["memory"] = model_speed.memory(size["memory_scale"], size["memory_months"])
+    # before anything starts Dask, whose leftover threads make local workers spawn
+    log("runner vs mesa.batch_run ...")
+    result["versus_batch_run"] = runner_speed.versus_batch_run(
+        size["versus_repeats"], size["versus_runs"], size["versus_steps"])
     small = model_speed.full_package_params(size["scaling_base"])
     log("batch overhead ...")
     result["batch_overhead"] = runner_speed.batch_overhead(
         size["overhead_repeats"], size["overhead_runs"], size["overhead_months"], 2, small)
-    log("runner vs mesa.batch_run ...")
-    result["versus_batch_run"] = runner_speed.versus_batch_run(
-        size["versus_repeats"], size["versus_runs"], size["versus_steps"])
     return result
 
 

@@ -7,7 +7,10 @@ starting the workers, shipping tasks and results, and idle time at the end.
 
 from __future__ import annotations
 
+import json
 import statistics
+import subprocess
+import sys
 import time
 
 from benchmarks.boltzmann_kw import KwBoltzmann, from_integer_seed, gini
@@ -31,10 +34,29 @@ def overhead(backend: str, runs: int, months: int, workers: int, params: dict) -
             "overhead_share": (workers * wall - busy) / busy, "runs": runs, "workers": workers}
 
 
+def _fresh_overhead(backend: str, runs: int, months: int, workers: int, params: dict) -> dict:
+    """One overhead trial in a fresh interpreter, as ``iesim batch`` runs one batch a process.
+
+    (A Dask client leaves threads behind, after which local workers are
+    spawned instead of forked; a fresh process keeps trials independent.)
+    """
+    code = ("import json, sys\n"
+            "from benchmarks.runner_speed import overhead\n"
+            "a = json.loads(sys.argv[1])\n"
+            "print(json.dumps(overhead(a['backend'], a['runs'], a['months'], a['workers'],"
+            " a['params'])))\n")
+    args = json.dumps({"backend": backend, "runs": runs, "months": months, "workers": workers,
+                       "params": params})
+    out = subprocess.run([sys.executable, "-c", code, args], capture_output=True, text=True,
+                         check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def batch_overhead(repeats: int, runs: int, months: int, workers: int, params: dict) -> dict:
     out = {}
     for backend in ("processes", "dask"):
-        trials = [overhead(backend, runs, months, workers, params) for _ in range(repeats)]
+        trials = [_fresh_overhead(backend, runs, months, workers, params)
+                  for _ in range(repeats)]
         out[backend] = {
             "overhead_share": spread([t["overhead_share"] for t in trials]),
             "mean_run_s": spread([t["mean_run_s"] for t in trials]),

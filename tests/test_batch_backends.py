@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from test_batch_toy import run_toy
 
-from simulation.batch.runner import auto_chunk_size, chunked, plan_runs
+from simulation.batch.runner import chunked, plan_runs
 from simulation.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures" / "batch"
@@ -62,12 +62,17 @@ def test_processes_isolate_the_run_that_kills_its_worker(tmp_path):
     assert all("exit code 3" in e for e in store.failures().values())
 
 
-def test_chunks_cover_every_run_once():
-    specs = plan_runs({"a": {}, "b": {}, "c": {}}, 7, seed=1, steps=1)
-    size = auto_chunk_size(len(specs), workers=2)
-    chunks = chunked(specs, size)
-    assert 1 <= size <= 16 and len(chunks) >= 2
+@pytest.mark.parametrize("size", [None, 1, 4, 100])
+def test_chunks_cover_every_run_once(size):
+    specs = plan_runs({"a": {}, "b": {}, "c": {}}, 70, seed=1, steps=1)
+    chunks = chunked(specs, size, workers=2)
     assert [s.run_id for c in chunks for s in c] == [s.run_id for s in specs]
+    lengths = [len(c) for c in chunks]
+    if size is None:  # guided: large first, shrinking to single runs at the end
+        assert lengths[0] == 16 and lengths[-1] == 1
+        assert lengths == sorted(lengths, reverse=True)
+    else:
+        assert max(lengths) == min(size, len(specs))
 
 
 def test_cli_batch_with_failures_exits_1_and_counts_them(tmp_path, capsys, monkeypatch):

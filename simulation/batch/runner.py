@@ -246,15 +246,25 @@ def run_chunk(task: ModelTask, specs: Sequence[RunSpec]) -> list[RunResult]:
     return [execute_run(task, spec) for spec in specs]
 
 
-def chunked(specs: Sequence[RunSpec], size: int) -> list[list[RunSpec]]:
-    """Split specs into consecutive chunks of at most ``size``."""
-    size = max(1, int(size))
-    return [list(specs[i : i + size]) for i in range(0, len(specs), size)]
+def chunked(specs: Sequence[RunSpec], size: int | None, workers: int = 1) -> list[list[RunSpec]]:
+    """Split specs into consecutive chunks.
 
-
-def auto_chunk_size(n_runs: int, workers: int) -> int:
-    """About four chunks per worker, at most 16 runs a chunk."""
-    return max(1, min(16, math.ceil(n_runs / max(1, 4 * workers))))
+    With a ``size``, chunks of at most ``size``.  Without one, guided
+    chunks: each takes a quarter of the remaining runs' share per worker
+    (at most 16, at least 1), so chunks are large while much work remains
+    and single runs at the end, when an uneven last chunk would leave a
+    worker idle.
+    """
+    if size is not None:
+        size = max(1, int(size))
+        return [list(specs[i : i + size]) for i in range(0, len(specs), size)]
+    chunks, start = [], 0
+    while start < len(specs):
+        remaining = len(specs) - start
+        take = max(1, min(16, math.ceil(remaining / max(1, 4 * workers))))
+        chunks.append(list(specs[start : start + take]))
+        start += take
+    return chunks
 
 
 def run_batch(
@@ -277,7 +287,7 @@ def run_batch(
         workers: worker processes (default: CPU count; ignored by serial and
             by Dask with a scheduler address).
         scheduler: Dask scheduler address; None starts a LocalCluster.
-        chunk_size: runs per task; None chooses one from the batch size.
+        chunk_size: runs per task; None for guided chunks (see :func:`chunked`).
 
     Returns:
         Counts ``{"succeeded": n, "failed": m}``.
@@ -300,9 +310,8 @@ def run_batch(
             deliver(execute_run(task, spec))
         return counts
     workers = workers or backends.default_workers()
-    size = chunk_size or auto_chunk_size(len(specs), workers)
     if backend == "processes":
-        backends.run_processes(task, specs, deliver, workers, size)
+        backends.run_processes(task, specs, deliver, workers, chunk_size)
     else:
-        backends.run_dask(task, specs, deliver, workers, size, scheduler)
+        backends.run_dask(task, specs, deliver, workers, chunk_size, scheduler)
     return counts
