@@ -2,7 +2,8 @@
 
 Local processes: ``concurrent.futures.ProcessPoolExecutor`` breaks for every
 later task once one worker dies, so this module keeps its own small pool of
-"spawn" processes (the global start method is never touched).  Each worker
+worker processes, forked or spawned (see :func:`worker_context`; the global
+start method is never touched).  Each worker
 tells the parent which run it starts and sends each result as soon as it is
 done, so when a worker dies the parent knows exactly which run was in flight:
 that run is retried on a fresh worker, and recorded as failed once it has
