@@ -63,7 +63,7 @@ class IndustryEducationModel(mesa.Model):
         self.p = resolve(**params)
         self.levers = Levers(self.p)
         self.streams = random_streams(rng if rng is not None else self.rng)
-        self.government = Government(self)
+        self.government = Government(self, [self.p[f"fund_weight_{k}"] for k in KINDS])
         self._create_industry()
         self._create_universities()
         self.network = PartnershipNetwork(len(self.universities), len(self.firms))
@@ -321,8 +321,9 @@ class IndustryEducationModel(mesa.Model):
     def _evaluate_programme(self) -> None:
         """Monitoring: measure each partnership kind's value per cost, reallocate the fund.
 
-        Grant weights per kind become proportional to the kind's mean
-        realised benefit-cost ratio at the last reviews (mean weight 1), and
+        Grant weights per kind become the scenario's weights times the kind's
+        mean realised benefit-cost ratio at the last reviews relative to the
+        mean over kinds (clipped to [0.25, 2]), and
         grants to partnerships whose trust is near the dissolution threshold
         are stopped, freeing the fund for new partnerships.
         """
@@ -336,7 +337,8 @@ class IndustryEducationModel(mesa.Model):
                 ratios[k] = np.mean(rs)
         if np.isfinite(ratios).any():
             filled = np.where(np.isfinite(ratios), ratios, np.nanmean(ratios))
-            gov.kind_weights = np.clip(filled / max(filled.mean(), 1e-9), 0.25, 2.0)
+            relative = np.clip(filled / max(filled.mean(), 1e-9), 0.25, 2.0)
+            gov.kind_weights = gov.base_weights * relative  # a kind excluded stays excluded
         stopped = 0
         for q in self.network.active():
             if q.has_grant(self.steps) and q.trust < p["min_trust"] + 0.1:

@@ -274,6 +274,10 @@ _DECLARATIONS = [
        "share of a new partnership's yearly cost the grant pays", KTP, lever=True),
     _p("fund_grant_years", "levers.dedicated_fund", "grant_years", 3, 1, 20, "years",
        "years a new partnership receives its grant", lever=True),
+    *[_p(f"fund_weight_{kind}", "levers.dedicated_fund", f"weight_{kind}", 1.0, 0.0, 2.0,
+         "factor", f"grant multiplier for new {kind} partnerships (0: the fund does not "
+         "support this kind)", lever=True)
+      for kind in ("placement", "co_curriculum", "joint_research")],
     _p("fund_placement_subsidy", "levers.dedicated_fund", "placement_subsidy", 0.0, 0.0,
        1000.0, "kCNY per placement", "subsidy to the host per student placement", lever=True),
     _p("fund_hire_subsidy", "levers.dedicated_fund", "hire_subsidy", 0.0, 0.0, 1000.0,

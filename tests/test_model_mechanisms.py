@@ -739,3 +739,18 @@ def test_no_subsidies_without_a_fund():
     model.run_for(24)
     assert model.network.count_active() > 0
     assert model.government.spending["grants"] == 0.0
+
+
+def test_fund_weight_zero_excludes_a_kind_and_monitoring_keeps_it_excluded():
+    model = small_model(2, fund_budget=1000.0, fund_weight_placement=0.0,
+                        fund_weight_joint_research=1.5, monitoring_interval=1,
+                        seed_partnerships=3)
+    gross = model.levers.gross_cost(JOINT_RESEARCH)
+    assert cooperation.grant_on_offer(model, PLACEMENT) == 0.0
+    assert cooperation.grant_on_offer(model, JOINT_RESEARCH) == pytest.approx(
+        model.p["fund_grant_share"] * gross * 1.5)
+    model.run_for(12 * 4)
+    assert model.government.evaluations  # monitoring ran and reweighted
+    assert model.government.kind_weights[PLACEMENT] == 0.0
+    assert cooperation.grant_on_offer(model, PLACEMENT) == 0.0
+    assert all(q.grant == 0.0 for q in model.network.all if q.kind == PLACEMENT)

@@ -15,16 +15,18 @@ class Government(mesa.Agent):
         spending: cumulative spending by ledger line (grants, forgone_tax, other).
         fund_committed: yearly grants already promised to running partnerships.
         subsidies_this_year: placement and hire subsidies paid since the year began.
-        kind_weights: (3,) grant weight per partnership kind, changed by monitoring.
+        kind_weights: (3,) grant weight per partnership kind: the scenario's
+            ``fund_weight_*`` at first, then rescaled by monitoring.
         evaluations: records of monitoring evaluations.
     """
 
-    def __init__(self, model):
+    def __init__(self, model, kind_weights=(1.0, 1.0, 1.0)):
         super().__init__(model)
         self.spending = dict.fromkeys(LEDGER, 0.0)
         self.fund_committed = 0.0
         self.subsidies_this_year = 0.0
-        self.kind_weights = np.ones(3)
+        self.base_weights = np.asarray(kind_weights, dtype=float)
+        self.kind_weights = self.base_weights.copy()
         self.evaluations: list[dict] = []
 
     def pay(self, line: str, amount: float) -> None:
