@@ -34,7 +34,7 @@ def register(subparsers) -> None:
     batch.add_argument("--workers", type=int, default=None,
                        help="worker processes (default: the CPUs available)")
     batch.add_argument("--chunk-size", type=int, default=None,
-                       help="runs per task (default: chosen from the batch size)")
+                       help="runs per task (default: guided, large chunks first and single runs at the end)")
     batch.add_argument("--resume", action="store_true",
                        help="continue the batch in --out: run only missing or failed runs")
     batch.add_argument("--quiet", action="store_true",
