@@ -163,6 +163,7 @@ def _run(args, batch, task, store, backend, replicates) -> int:
         print(f"error: cannot write results to {store.root}: {exc}", file=sys.stderr)
         return 1
     print(format_table(result.table, batch.reference, args.format), end="")
+    print(_cost_section(result.summary, batch.reference, args.format), end="")
     total = len(store.manifest["runs"])
     if args.ci_width is not None:
         met = result.widest < args.ci_width
@@ -178,6 +179,15 @@ def _run(args, batch, task, store, backend, replicates) -> int:
             print(f"  {run_id}: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+def _cost_section(summary, reference: str | None, fmt: str) -> str:
+    """The cost per additional employed graduate, in Markdown output with a reference."""
+    if fmt != "markdown" or reference is None or summary is None or len(summary) == 0:
+        return ""
+    from simulation.cost_effectiveness import cost_table, format_cost_table
+
+    return format_cost_table(cost_table(summary, reference), reference)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -196,6 +206,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     scenarios = [s["name"] for s in meta.get("scenarios", [])] or None
     table = comparison(summary, report, reference, scenarios)
     print(format_table(table, reference, args.format), end="")
+    print(_cost_section(summary, reference, args.format), end="")
     failures = store.failures()
     if failures:
         print(f"note: {len(failures)} runs failed and are left out", file=sys.stderr)
