@@ -72,6 +72,7 @@ class IndustryEducationModel(mesa.Model):
         self.cohort_records: list[dict] = []
         self.accreditation_log: list[tuple] = []
         self.startups_founded = 0
+        self.graduates_by_field = np.zeros(len(FIELDS))  # last graduation, for vacancies
         self._populate_students()
         self._seed_partnerships()
         self.datacollector = mesa.DataCollector(model_reporters=model_reporters())
