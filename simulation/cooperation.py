@@ -118,7 +118,7 @@ def pay_monthly_costs(model) -> None:
     cost; firm lecturers' stipends go to the 'other' line.
     """
     gov, p, lv = model.government, model.p, model.levers
-    for q in net_active(model):
+    for q in model.network.active():
         gross = lv.gross_cost(q.kind)
         if p["tax_break_rate"] > 0:
             gov.pay("forgone_tax", p["tax_break_rate"] * gross / 12.0)
@@ -128,10 +128,6 @@ def pay_monthly_costs(model) -> None:
                 gov.release_grant(q)
         if q.lecturer:
             gov.pay("other", p["firm_lecturer_stipend"] / 12.0)
-
-
-def net_active(model):
-    return model.network.active()
 
 
 def end_partnership(model, q, reason: str) -> None:
@@ -148,7 +144,7 @@ def review_partnerships(model) -> None:
     expects (labelled ``grant_end`` when a grant ended in the past year).
     """
     p, lv, rng = model.p, model.levers, model.streams["cooperation"]
-    for q in net_active(model):
+    for q in model.network.active():
         if model.steps - q.start_step < 12:
             continue  # first review after a full year
         firm = model.firms[q.firm]

@@ -21,7 +21,6 @@ from simulation.partnerships import PartnershipNetwork
 from simulation.policy import KINDS, Levers
 from simulation.skills import FIELDS, drift_demand, learn
 from simulation.student_table import (
-    EMPLOYED,
     SEEKING,
     STUDYING,
     UNEMPLOYED,
@@ -356,9 +355,3 @@ class IndustryEducationModel(mesa.Model):
     def outcomes(self) -> dict[str, float]:
         """The run's summary outcomes (see :mod:`simulation.metrics`)."""
         return summarise(self)
-
-    def employment_counts(self) -> dict[str, int]:
-        """Graduates by status, for checks and the dashboard."""
-        st = self.students
-        return {"employed": st.count(EMPLOYED), "seeking": st.count(SEEKING),
-                "unemployed": st.count(UNEMPLOYED), "studying": st.count(STUDYING)}

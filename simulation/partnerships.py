@@ -36,7 +36,6 @@ class Partnership:
     state: str = NEGOTIATING
     start_step: int = -1
     end_step: int = -1
-    sign_step: int = -1
     trust: float = 0.5
     grant: float = 0.0  # yearly grant
     grant_until: int = -1  # first step without grant
@@ -45,10 +44,6 @@ class Partnership:
     reason: str = ""
     realised: float = 0.0  # value realised since the last review
     history: list = field(default_factory=list)
-
-    @property
-    def kind_name(self) -> str:
-        return KINDS[self.kind]
 
     def duration(self, now: int) -> int:
         """Months active so far (or in all, once ended)."""
@@ -104,7 +99,6 @@ class PartnershipNetwork:
         """Sign a partnership; ``count=False`` for those existing at the start."""
         p.state = ACTIVE
         p.start_step = now
-        p.sign_step = now
         self.formed += int(count)
         self.active_by_kind[p.kind] += 1
 

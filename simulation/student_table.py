@@ -81,12 +81,6 @@ class StudentTable:
         self.alive[rows] = False
         self.status[rows] = NONE
 
-    def rows(self, status: int | None = None) -> np.ndarray:
-        """Occupied rows, optionally only those with ``status``."""
-        if status is None:
-            return np.flatnonzero(self.alive)
-        return np.flatnonzero(self.alive & (self.status == status))
-
     def count(self, status: int | None = None) -> int:
         """How many occupied rows (with ``status``)."""
         if status is None:

@@ -118,7 +118,7 @@ def test_grant_is_paid_monthly_for_its_years_then_stops_and_is_released():
     model, q = one_grant_partnership(fund_grant_years=years)
     paid = grants_by_step(model, 12 * years + 14)
     grant = model.p["fund_grant_share"] * model.levers.gross_cost(PLACEMENT)
-    assert q.state == "active" and q.sign_step == 1
+    assert q.state == "active" and q.start_step == 1
     assert q.grant == pytest.approx(grant)
     months_paid = [i + 1 for i, g in enumerate(paid) if g > 0]
     assert months_paid == list(range(1, 12 * years + 1))  # steps 1..24, then nothing
@@ -389,11 +389,11 @@ def test_partnerships_sign_after_the_negotiation_delay(cut):
     model = small_model(3, contact_rate=3.0, negotiation_dropout=0.0, downturn_probability=0.0,
                         fast_track_delay_cut=cut)
     model.run_for(18)
-    signed = [q for q in model.network.all if q.sign_step >= 0]
+    signed = [q for q in model.network.all if q.start_step >= 0]
     assert len(signed) >= 5
     delay = model.levers.negotiation_delay()
     assert delay == round(4 * (1 - cut))
-    assert all(q.sign_step - q.contact_step == delay for q in signed)
+    assert all(q.start_step - q.contact_step == delay for q in signed)
 
 
 # ------------------------------------------------------------- firm lecturers
