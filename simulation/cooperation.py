@@ -14,9 +14,8 @@ from simulation.partnerships import (
     update_trust,
     worth_continuing,
 )
-from simulation.policy import CO_CURRICULUM, JOINT_RESEARCH, KINDS, firm_net_cost
-
-SET_UP_AMORTISATION_YEARS = 3.0  # firms spread the set-up cost over three years
+from simulation.policy import CO_CURRICULUM, JOINT_RESEARCH, KINDS, PLACEMENT, firm_net_cost
+from simulation.skills import match_quality
 
 
 def firm_offer_values(model, firm, grants: np.ndarray) -> np.ndarray:
@@ -25,55 +24,134 @@ def firm_offer_values(model, firm, grants: np.ndarray) -> np.ndarray:
     Expected value minus net cost (after tax break and the grant on offer)
     minus the amortised set-up cost.
     """
+    return firm.expected_value - offer_costs(model, grants)
+
+
+def offer_costs(model, grants: np.ndarray) -> np.ndarray:
+    """(kinds,) what a partnership of each kind costs a firm a year, as it decides.
+
+    Net cost after the tax break and the grant on offer, plus the set-up cost
+    spread over ``set_up_amortisation_years``.
+    """
     lv, p = model.levers, model.p
-    values = np.empty(len(KINDS))
-    for k in range(len(KINDS)):
-        net = firm_net_cost(lv.gross_cost(k), p["tax_break_rate"], grants[k])
-        values[k] = firm.expected_value[k] - net - lv.set_up_cost() / SET_UP_AMORTISATION_YEARS
-    return values
+    gross = np.array([lv.gross_cost(k) for k in range(len(KINDS))])
+    net = firm_net_cost(gross, p["tax_break_rate"], np.asarray(grants, dtype=float))
+    return net + lv.set_up_cost() / p["set_up_amortisation_years"]
+
+
+def choose_kinds(values: np.ndarray, held: np.ndarray, scale: float,
+                 draws: np.ndarray) -> np.ndarray:
+    """A firm's portfolio choice: the kinds it proposes to a university.
+
+    Each kind not yet ``held`` with the university is proposed independently
+    with the binary-logit probability ``1 / (1 + exp(-V_k / scale))`` of its
+    expected net value ``V_k`` (not partnering has value 0), so a grant for
+    one kind does not draw firms away from another.
+
+    Returns:
+        The proposed kinds, in kind order.
+    """
+    return np.flatnonzero(~held & (draws < proposal_chance(values, scale)))
+
+
+def proposal_chance(values: np.ndarray, scale: float) -> np.ndarray:
+    """Binary-logit probability ``1 / (1 + exp(-V / scale))`` of proposing a kind of value V."""
+    z = np.clip(np.asarray(values) / scale, -50.0, 50.0)
+    return 1.0 / (1.0 + np.exp(-z))
 
 
 def grant_on_offer(model, kind: int) -> float:
-    """The yearly grant a new partnership of ``kind`` would get now (0 if the fund is full)."""
+    """The yearly grant a new partnership of ``kind`` would get now.
+
+    The lever's grant times the kind's monitoring weight (1 without
+    monitoring), at most the partnership's gross cost; 0 if the fund has no
+    room for it this year or in later years.
+    """
     gov = model.government
-    grant = model.levers.grant(kind, gov.kind_weights[kind])
-    if grant <= 0 or not gov.fund_has_room(grant, model.p["fund_budget"]):
+    grant = min(model.levers.grant(kind, gov.kind_weights[kind]), model.levers.gross_cost(kind))
+    if grant <= 0 or not gov.fund_has_room(grant, model.p["fund_budget"], model.steps):
         return 0.0
     return grant
+
+
+def partner_capacity(model) -> np.ndarray:
+    """(n_firms,) partner universities each firm keeps at once: ``firm_max_partners`` x its size."""
+    capacity = np.floor(model.p["firm_max_partners"] * model.firm_size + 0.5)  # halves round up
+    return np.maximum(1, capacity).astype(np.int64)
+
+
+def partner_universities(net) -> np.ndarray:
+    """(n_universities, n_firms) True where the pair has an open partnership of any kind."""
+    return net.open_by_pair > 0
+
+
+def fit_weights(model, firm_ids: np.ndarray) -> np.ndarray:
+    """(n_firms_given, n_universities) how much each firm favours each university.
+
+    Reputation times curriculum fit: the match between the curriculum of the
+    university's programme that serves the firm's sector
+    (:func:`curriculum.programme_field`) and the firm's demand (for another
+    field's programme: its match to that field's demand times the
+    transferability), raised to ``partner_fit_weight``.
+    """
+    rep = np.array([u.reputation for u in model.universities])
+    sector = model.firm_sector[firm_ids]
+    fields = model.serving_field[:, sector].T  # (firms, universities)
+    own = fields == sector[:, None]
+    demand = model.firm_demand()[firm_ids]
+    target = np.where(own[..., None], demand[:, None, :], model.sector_demand[fields])
+    universities = np.arange(len(model.universities))[None, :]
+    fit = match_quality(model.curricula[universities, fields], target, model.p["match_scale"])
+    fit = np.where(own, fit, fit * model.transfer[fields, sector[:, None]])
+    return (rep + 1e-9) * (fit + 1e-3) ** model.p["partner_fit_weight"]
 
 
 def make_contacts(model) -> None:
     """Firms with room for a partner (and not in a downturn) contact a university.
 
-    A contact becomes a negotiation when the firm expects a positive net value
-    from its best kind and the university accepts.
+    A firm's monthly contact chance rises with its satisfaction.  It picks a
+    university by reputation and curriculum fit (only among its present
+    partners once it has ``partner_capacity`` of them), then proposes each
+    kind it does not yet hold with that university with a binary-logit
+    probability of its expected net value (:func:`choose_kinds`); each
+    proposal becomes a negotiation while the university has capacity.
     """
     net, p, rng = model.network, model.p, model.streams["cooperation"]
     firms = model.firms
-    room = (net.open_by_firm < p["firm_max_partners"]) & ~np.array([f.downturn for f in firms])
+    partners = partner_universities(net)
+    full = partners.sum(axis=0) >= partner_capacity(model)
+    room = ~np.array([f.downturn for f in firms])
+    sat = model.firm_satisfaction
+    chance = np.clip(model.levers.monthly_contact_probability()
+                     * (1.0 + p["satisfaction_contact_weight"] * (sat - 0.5)), 0.0, 1.0)
     draws = rng.random(len(firms))
-    contacted = np.flatnonzero(room & (draws < model.levers.monthly_contact_probability()))
+    contacted = np.flatnonzero(room & (draws < chance))
     if len(contacted) == 0:
         return
     contacted = rng.permutation(contacted)  # no sector gets first claim on capacity
-    grants = np.array([grant_on_offer(model, k) for k in range(len(KINDS))])
     cross = rng.random(len(contacted)) < p["cross_sector_networks"]
-    picks = rng.random(len(contacted))
-    reputation = np.array([uni.reputation for uni in model.universities])
+    picks = rng.random((len(contacted), 1 + len(KINDS)))
     everyone = np.arange(len(model.universities))
-    for j, is_cross, pick in zip(contacted, cross, picks, strict=True):
+    weights = fit_weights(model, contacted)
+    # grants on offer do not change within the month's contacts (they are committed at signing)
+    grants = np.array([grant_on_offer(model, k) for k in range(len(KINDS))])
+    expected = np.array([firms[j].expected_value for j in contacted])
+    chance = proposal_chance(expected - offer_costs(model, grants), p["kind_choice_scale"])
+    for c, (j, is_cross, draws) in enumerate(zip(contacted, cross, picks, strict=True)):
         firm = firms[j]
         pool = everyone if is_cross else model.teaching[firm.sector]
-        pool = pool[net.pair[pool, j] < 0]
+        if full[j]:
+            pool = pool[partners[pool, j]]
+        pool = pool[(net.pair[pool, j] < 0).any(axis=1)]  # some kind not yet held
         if len(pool) == 0:
             continue
-        rep = reputation[pool] + 1e-9
-        u = int(pool[int(np.searchsorted(np.cumsum(rep) / rep.sum(), pick))])
-        values = firm_offer_values(model, firm, grants)
-        kind = int(np.argmax(values))
-        if values[kind] <= 0 or not university_accepts(model, u, j):
-            continue
-        net.create(u, j, kind, model.steps)
+        w = weights[c, pool]
+        u = int(pool[min(len(pool) - 1,
+                         int(np.searchsorted(np.cumsum(w) / w.sum(), draws[0])))])
+        for kind in np.flatnonzero((net.pair[u, j] < 0) & (draws[1:] < chance[c])):
+            if not university_accepts(model, u, j):
+                break
+            net.create(u, j, int(kind), model.steps).offered_grant = grants[kind]
 
 
 def university_accepts(model, u: int, j: int) -> bool:
@@ -86,7 +164,13 @@ def university_accepts(model, u: int, j: int) -> bool:
 
 
 def progress_negotiations(model) -> None:
-    """Abandon or sign negotiations; signing draws a grant and a firm lecturer."""
+    """Abandon or sign negotiations; signing draws a grant and a firm lecturer.
+
+    A negotiation is abandoned in a month of the firm's downturn or by
+    ``negotiation_dropout``; after the negotiation delay it is signed, unless
+    the grant offered at contact is no longer available and the kind's value
+    without it is not positive.
+    """
     net, p, rng = model.network, model.p, model.streams["cooperation"]
     delay = model.levers.negotiation_delay()
     for q in net.negotiating():
@@ -97,15 +181,15 @@ def progress_negotiations(model) -> None:
         if model.steps - q.contact_step < delay:
             continue
         grant = grant_on_offer(model, q.kind)
-        grants = np.zeros(len(KINDS))
-        grants[q.kind] = grant
-        if firm_offer_values(model, model.firms[q.firm], grants)[q.kind] <= 0:
-            net.end(q, model.steps, "abandoned")  # the grant it counted on is gone
-            continue
+        if q.offered_grant > 0 and grant <= 0:  # the grant it counted on is gone
+            grants = np.zeros(len(KINDS))
+            if firm_offer_values(model, model.firms[q.firm], grants)[q.kind] <= 0:
+                net.end(q, model.steps, "abandoned")
+                continue
         net.activate(q, model.steps)
         if grant > 0:
             q.grant = grant
-            q.grant_until = model.steps + 12 * p["fund_grant_years"]
+            q.grant_until = q.grant_expiry = model.steps + 12 * p["fund_grant_years"]
             model.government.commit_grant(q)
         q.lecturer = q.kind == CO_CURRICULUM and rng.random() < p["firm_lecturer_share"]
 
@@ -117,17 +201,19 @@ def pay_monthly_costs(model) -> None:
     commitments); forgone tax is the tax-break rate times the firm's gross
     cost; firm lecturers' stipends go to the 'other' line.
     """
-    gov, p, lv = model.government, model.p, model.levers
-    for q in model.network.active():
-        gross = lv.gross_cost(q.kind)
-        if p["tax_break_rate"] > 0:
-            gov.pay("forgone_tax", p["tax_break_rate"] * gross / 12.0)
+    gov, p, lv, net = model.government, model.p, model.levers, model.network
+    if p["tax_break_rate"] > 0:
+        gross = sum(lv.gross_cost(k) * net.count_active(k) for k in range(len(KINDS)))
+        gov.pay("forgone_tax", p["tax_break_rate"] * gross / 12.0)
+    for q in list(gov.committed.values()):  # the running grants (all of active partnerships)
         if q.has_grant(model.steps):
-            gov.pay("grants", q.grant / 12.0)
+            gov.pay_grant(q)
             if model.steps + 1 == q.grant_until:
                 gov.release_grant(q)
-        if q.lecturer:
-            gov.pay("other", p["firm_lecturer_stipend"] / 12.0)
+    gov.grants_paid(model.steps)
+    if p["firm_lecturer_share"] > 0:
+        lecturers = sum(q.lecturer for q in net.active())
+        gov.pay("other", p["firm_lecturer_stipend"] / 12.0 * lecturers)
 
 
 def end_partnership(model, q, reason: str) -> None:
@@ -139,7 +225,7 @@ def end_partnership(model, q, reason: str) -> None:
 def review_partnerships(model) -> None:
     """Yearly review: realised value updates trust and beliefs; some dissolve.
 
-    Checked in order: staff turnover, a firm downturn (half of them end),
+    Checked in order: staff turnover, a firm downturn (a share ``downturn_dissolution`` end),
     trust below ``min_trust``, and the firm's net cost exceeding the value it
     expects (labelled ``grant_end`` when a grant ended in the past year).
     """
@@ -148,11 +234,13 @@ def review_partnerships(model) -> None:
         if model.steps - q.start_step < 12:
             continue  # first review after a full year
         firm = model.firms[q.firm]
-        # credited from the signing month on: months since the last review, or since signing
-        last = q.history[-1][0] if q.history else q.start_step - 1
+        # credited from the signing month on (signed at step s: steps s..now; seeded at
+        # step 0: steps 1..now): months since the last review, or since signing
+        last = q.history[-1][0] if q.history else max(q.start_step - 1, 0)
         realised = q.realised * 12.0 / max(model.steps - last, 12)  # per year
         if q.kind == JOINT_RESEARCH:
-            realised += p["research_value"] * rng.lognormal(-0.125, 0.5)
+            sd = p["research_value_sd"]
+            realised += p["research_value"] * rng.lognormal(-0.5 * sd * sd, sd)
         gross = lv.gross_cost(q.kind)
         q.trust = update_trust(q.trust, realised, gross, p["trust_learning_rate"])
         firm.learn_value(q.kind, realised, p["value_learning_rate"])
@@ -162,7 +250,7 @@ def review_partnerships(model) -> None:
         rolls = rng.random(2)
         if rolls[0] < p["staff_turnover_hazard"]:
             end_partnership(model, q, "turnover")
-        elif firm.downturn and rolls[1] < 0.5:
+        elif firm.downturn and rolls[1] < p["downturn_dissolution"]:
             end_partnership(model, q, "downturn")
         elif q.trust < p["min_trust"]:
             end_partnership(model, q, "low_trust")
@@ -171,4 +259,53 @@ def review_partnerships(model) -> None:
             # the grant ended in the past year or ends with this month
             ended_recently = q.grant > 0 and model.steps - 12 < q.grant_until <= model.steps + 1
             end_partnership(model, q, "grant_end" if ended_recently else "not_worth_cost")
-        firm.satisfaction += 0.5 * (q.trust - firm.satisfaction)
+        firm.satisfaction += p["satisfaction_review_weight"] * (q.trust - firm.satisfaction)
+
+
+def credit_hires(model, hires) -> None:
+    """Credit graduate-level hires to partnerships and to firms' satisfaction.
+
+    A hire of a graduate of university u by firm j credits, if active: the
+    (u, j) placement partnership with ``hire_value x match`` when the
+    graduate's last placement was at firm j; the (u, j) co-curriculum
+    partnership with ``co_curriculum_hire_value x match`` (training saved)
+    when the graduate studied the field of the firm (the curriculum it
+    co-develops).  Each hire from
+    a university the firm has an active partnership with earns one hire
+    subsidy from the fund (while its budget lasts), credited to that
+    partnership.  Each firm's satisfaction moves a share
+    ``satisfaction_hire_weight`` toward each hire's match, in hiring order.
+    """
+    rows, firms, quality = hires
+    st, p, net = model.students, model.p, model.network
+    model.field_hires.append(int((model.firm_sector[firms] == st.field[rows]).sum()))
+    if len(rows) == 0:
+        return
+    w = p["satisfaction_hire_weight"]
+    order = np.argsort(firms, kind="stable")  # hires of each firm, in hiring order
+    by_firm = firms[order]
+    n = np.bincount(by_firm, minlength=len(model.firms))
+    starts = np.cumsum(n) - n
+    later = starts[by_firm] + n[by_firm] - 1 - np.arange(len(order))  # hires after this one
+    model.firm_satisfaction *= (1.0 - w) ** n
+    model.firm_satisfaction += np.bincount(by_firm, weights=w * (1.0 - w) ** later
+                                          * quality[order], minlength=len(model.firms))
+    ids = net.pair[st.university[rows], firms]  # (n, kinds), -1 where no open partnership
+    active = (ids >= 0) & net.is_active[np.maximum(ids, 0)]
+    intern = active[:, PLACEMENT] & (st.last_host[rows] == firms)
+    _credit(model, ids[intern, PLACEMENT], p["hire_value"] * quality[intern])
+    co = active[:, CO_CURRICULUM] & (st.field[rows] == model.firm_sector[firms])
+    _credit(model, ids[co, CO_CURRICULUM], p["co_curriculum_hire_value"] * quality[co])
+    partner = np.flatnonzero(active.any(axis=1))
+    paid = model.government.pay_subsidies(p["fund_hire_subsidy"], len(partner),
+                                         p["fund_budget"], model.steps, p["fund_subsidy_share"])
+    if paid:
+        first_kind = np.argmax(active[partner[:paid]], axis=1)
+        credit = np.full(paid, p["fund_hire_subsidy"])
+        _credit(model, ids[partner[:paid], first_kind], credit)
+
+
+def _credit(model, pids: np.ndarray, values: np.ndarray) -> None:
+    """Add realised values to partnerships by id."""
+    for pid, value in zip(pids.tolist(), np.asarray(values).tolist(), strict=True):
+        model.network.all[pid].realised += value

@@ -4,10 +4,12 @@ Every year each programme (a university's field) reviews its curriculum.
 Without co-curriculum partners it sees industry demand ``review_lag_years``
 late and moves ``curriculum_review_rate`` of the gap (academic inertia).
 With co-curriculum partners it sees their current demand and moves faster
-(``co_curriculum_rate``, full with three partners), and each firm lecturer
-adds ``firm_lecturer_effect``.  An accreditation rule that weighs industry
-alignment makes universities review faster in anticipation, and programmes
-that fail a review lose intake and reputation and are remediated.
+(``co_curriculum_rate``, full with ``partners_for_full_effect`` partners), and
+each firm lecturer adds ``firm_lecturer_effect``.  An accreditation rule that
+weighs industry alignment makes universities review faster in anticipation;
+each programme review costs the government ``accreditation_review_cost``, and
+programmes that fail lose intake and reputation and are remediated.
+Universities' reputations follow their graduates' employment.
 """
 
 from __future__ import annotations
@@ -16,10 +18,6 @@ import numpy as np
 
 from simulation.policy import CO_CURRICULUM
 from simulation.skills import rms_gap
-
-PARTNERS_FOR_FULL_EFFECT = 3.0
-REMEDIATION = 0.5  # share of the gap a failing programme must close at once
-INTAKE_RECOVERY = 0.1  # yearly recovery of a penalised programme's intake
 
 
 def review_curricula(model) -> None:
@@ -35,13 +33,28 @@ def review_curricula(model) -> None:
                 target = np.mean([model.firms[q.firm].demand() for q in mine], axis=0)
                 n_lect = sum(q.lecturer for q in mine)
                 rate = (p["curriculum_review_rate"]
-                        + p["co_curriculum_rate"] * min(1.0, len(mine) / PARTNERS_FOR_FULL_EFFECT)
+                        + p["co_curriculum_rate"]
+                        * min(1.0, len(mine) / p["partners_for_full_effect"])
                         + p["firm_lecturer_effect"] * n_lect)
             else:
                 target = lagged[f]
                 rate = p["curriculum_review_rate"]
             uni.review_curriculum(f, target, rate * anticipation)
-            uni.intake_factor[f] += INTAKE_RECOVERY * (1.0 - uni.intake_factor[f])
+            uni.intake_factor[f] += p["intake_recovery"] * (1.0 - uni.intake_factor[f])
+
+
+def update_reputations(model) -> None:
+    """Yearly: each university's reputation moves toward its graduates' 6-month employment rate.
+
+    The target is the employment rate of the university's most recently
+    measured cohort (all its programmes); a university without a measured
+    cohort keeps its reputation.
+    """
+    rate = model.p["reputation_rate"]
+    for uni in model.universities:
+        target = model.university_employment[uni.index]
+        if np.isfinite(target):
+            uni.reputation += rate * (target - uni.reputation)
 
 
 def _co_curriculum_partners(model) -> dict[int, list]:
@@ -49,6 +62,25 @@ def _co_curriculum_partners(model) -> dict[int, list]:
     for q in model.network.active():
         if q.kind == CO_CURRICULUM:
             out.setdefault(q.university, []).append(q)
+    return out
+
+
+def programme_field(model, u: int, sector: int) -> int:
+    """The field of university ``u`` that serves firms of ``sector`` (see :func:`serving_fields`)."""
+    return int(model.serving_field[u, sector])
+
+
+def serving_fields(universities, transfer: np.ndarray) -> np.ndarray:
+    """(n_universities, n_sectors) the field of each university that serves each sector.
+
+    The sector itself if the university teaches it; otherwise (cross-sector
+    networks) the taught field whose skills transfer best to the sector.
+    """
+    out = np.zeros((len(universities), transfer.shape[1]), dtype=np.int64)
+    for uni in universities:
+        for sector in range(transfer.shape[1]):
+            out[uni.index, sector] = sector if sector in uni.fields else max(
+                uni.fields, key=lambda f, g=sector: transfer[f, g])
     return out
 
 
@@ -69,7 +101,9 @@ def run_accreditation_reviews(model, year: int) -> list[tuple[int, int, float, b
 
     A failing programme loses ``accreditation_penalty`` of its intake and
     the university that share of its reputation; its curriculum must close
-    half its gap to current demand at once.  Off when the industry weight is 0.
+    ``accreditation_remediation`` of its gap to current demand at once.  Each
+    programme reviewed costs ``accreditation_review_cost``.  Off when the
+    industry weight is 0.
 
     Returns:
         (university, field, score, passed) for each programme reviewed.
@@ -88,6 +122,7 @@ def run_accreditation_reviews(model, year: int) -> list[tuple[int, int, float, b
             if not passed:
                 apply_accreditation_penalty(model, uni, f)
             results.append((uni.index, f, score, passed))
+    model.government.pay("other", p["accreditation_review_cost"] * len(results))
     model.accreditation_log.extend((year, *r) for r in results)
     return results
 
@@ -97,4 +132,4 @@ def apply_accreditation_penalty(model, uni, f: int) -> None:
     penalty = model.p["accreditation_penalty"]
     uni.intake_factor[f] *= 1.0 - penalty
     uni.reputation *= 1.0 - penalty
-    uni.review_curriculum(f, model.sector_demand[f], REMEDIATION)
+    uni.review_curriculum(f, model.sector_demand[f], model.p["accreditation_remediation"])

@@ -2,9 +2,12 @@
 
 At graduation a share ``base_startup_rate`` of graduates (those with the
 highest entrepreneurial propensity) start a firm.  With the incubator
-lever each university also gives ``incubator_places`` places to its most
-entrepreneurial remaining graduates, weighted by skill; incubated start-ups
-fail less often.  A start-up that fails sends its founder back to search.
+lever each university also gives ``incubator_places`` places: a share
+``incubator_deadweight`` of them (rounded without bias) go to its graduates
+who start a firm anyway, the rest to its most entrepreneurial remaining
+graduates, weighted by skill; incubated start-ups fail less often.  A
+start-up that fails sends its founder back to search.  Founders are not job
+seekers, and labour demand does not depend on how many graduates there are.
 """
 
 from __future__ import annotations
@@ -20,20 +23,26 @@ def start_firms(model, graduates: np.ndarray) -> int:
     if len(graduates) == 0:
         return 0
     propensity = st.propensity[graduates]
-    n_base = int(round(p["base_startup_rate"] * len(graduates)))
+    n_base = int(np.floor(p["base_startup_rate"] * len(graduates) + 0.5))  # halves round up
     founders = [graduates[np.argsort(-propensity, kind="stable")[:n_base]]]
     if p["incubator_places"] > 0:
-        rest = np.setdiff1d(graduates, founders[0])
-        score = st.propensity[rest] * st.skills[rest].mean(axis=1)
-        ranked = rest[np.lexsort((-score, st.university[rest]))]  # by university, best first
-        unis = st.university[ranked]
-        rank = np.arange(len(ranked)) - np.searchsorted(unis, unis, side="left")
-        chosen = ranked[rank < p["incubator_places"]]
-        st.incubated[chosen] = True
-        gov.pay("other", p["incubator_cost"] * len(chosen))
-        founders.append(chosen)
+        rng = model.streams["students"]
+        places = p["incubator_places"]
+        anyway = places * p["incubator_deadweight"]
+        for u in np.unique(st.university[graduates]):
+            n_dead = int(anyway) + int(rng.random() < anyway - int(anyway))
+            base_u = founders[0][st.university[founders[0]] == u]
+            dead = base_u[np.argsort(-st.propensity[base_u], kind="stable")[:n_dead]]
+            st.incubated[dead] = True
+            rest = np.setdiff1d(graduates[st.university[graduates] == u], founders[0])
+            score = st.propensity[rest] * st.skills[rest].mean(axis=1)
+            chosen = rest[np.argsort(-score, kind="stable")[: places - len(dead)]]
+            st.incubated[chosen] = True
+            gov.pay("other", p["incubator_cost"] * (len(dead) + len(chosen)))
+            founders.append(chosen)
     founders = np.concatenate(founders)
     st.status[founders] = SELF_EMPLOYED
+    st.first_job_month[founders] = 0
     return len(founders)
 
 

@@ -1,41 +1,87 @@
-"""The graduate labour market: yearly vacancies and monthly matching.
+"""The graduate labour market: firms' hiring need, monthly matching, the wider market.
 
-Each firm with open vacancies considers a sample of seekers (search
-friction): ``applicants_per_vacancy`` per vacancy, mostly from its own
-field, plus all its own former interns who are seeking.  Applicants are
-scored by match quality, with a bonus for former interns; a seeker accepts
-an offer whose match reaches a reservation level that falls with each month
-since graduation without work.  Work is proportional to vacancies, never seekers x firms.
+Labour demand comes from firms, never from the number of graduates: each
+firm has graduate-level positions (its size times its sector's jobs per size
+unit) that grow with its sector, and each year it opens vacancies for the
+positions that fall vacant as staff leave and for growth, scaled by the
+business cycle, downturns and ``labour_demand_multiplier``.  A position left
+by a graduate of the model opens again at once.
+
+Each month every firm with vacancies considers a sample of job searchers
+(search friction): ``applicants_per_vacancy`` per vacancy, drawn with
+weights equal to the transferability of each searcher's field to the firm's
+sector, plus its own former interns who are searching.  A graduate's match
+in a job of their own field compares their skills with the firm's demand; in
+another field it is the transferability times the match to their own
+field's demand.  Firms rank applicants by match plus the intern bonus
+(applied once, on the firm's side) and leave a vacancy open rather than hire
+below ``firm_min_match``.  A graduate takes the offer with the best match if
+it reaches a reservation level that falls with months since graduation.
+
+Graduates without a graduate-level job get offers from the wider labour
+market (a job outside the field or below graduate level) at a monthly rate;
+they take one when its match reaches their reservation, and keep searching
+for a graduate-level job while in it.  Employed graduates leave their job at
+a hazard that rises as the match falls.  Work is proportional to vacancies
+and searchers, never searchers x firms.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from simulation.skills import match_quality
-from simulation.student_table import EMPLOYED, SEEKING, UNEMPLOYED
+from simulation.skills import FIELDS, match_quality
+from simulation.student_table import EMPLOYED, NONE, OUTSIDE, SEEKING, UNEMPLOYED
+
+_NO_HIRES = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
 
 
-def open_vacancies(model, graduates_by_field: np.ndarray) -> None:
-    """Set each firm's vacancies for the year.
+def growth_rates(p) -> np.ndarray:
+    """(n_fields,) yearly growth of each sector's graduate positions."""
+    return np.array([p[f"sector_growth_{f}"] for f in FIELDS])
 
-    A sector's vacancies are ``vacancy_ratio`` times this year's graduates
-    of its field, times a log-normal business-cycle shock; they are shared
-    among the sector's firms by size; a firm in a downturn opens half its share.
+
+def hiring_need(model, shocks: np.ndarray) -> np.ndarray:
+    """(n_firms,) expected vacancies of each firm this year.
+
+    ``max(0, (positions - held) x replacement + positions x growth) x
+    multiplier x shock``, times ``downturn_vacancy_factor`` for a firm in a
+    downturn; ``held`` counts the positions held by graduates of the model,
+    whose leaving re-opens their position explicitly (:func:`separate`).
+    """
+    p, st = model.p, model.students
+    at_firm = st.alive & (st.status == EMPLOYED) & (st.employer >= 0)
+    held = np.bincount(st.employer[at_firm], minlength=len(model.firms))
+    positions = np.array([f.positions for f in model.firms])
+    growth = growth_rates(p)[model.firm_sector]
+    need = np.maximum(0.0, np.maximum(positions - held, 0.0) * p["job_replacement_rate"]
+                      + positions * growth)
+    downturn = np.array([p["downturn_vacancy_factor"] if f.downturn else 1.0 for f in model.firms])
+    return need * p["labour_demand_multiplier"] * shocks[model.firm_sector] * downturn
+
+
+def open_vacancies(model) -> None:
+    """Start a hiring year: last year's open vacancies lapse, this year's open.
+
+    Each sector draws a log-normal business-cycle shock; a firm's vacancies
+    are its hiring need rounded without bias; then positions grow by the
+    sector's growth rate.  The vacancies that lapse are logged as unfilled.
     """
     p, rng = model.p, model.streams["industry"]
-    shocks = np.exp(rng.normal(0.0, p["business_cycle_sd"], size=len(graduates_by_field)))
-    for sector, firms in enumerate(model.firms_by_sector):
-        if not firms:
-            continue
-        total = p["vacancy_ratio"] * graduates_by_field[sector] * shocks[sector]
-        sizes = np.array([f.size for f in firms])
-        halved = np.array([0.5 if f.downturn else 1.0 for f in firms])
-        expected = total * sizes / sizes.sum() * halved
-        counts = np.floor(expected).astype(int)
-        counts += rng.random(len(firms)) < (expected - counts)  # unbiased rounding
-        for firm, n in zip(firms, counts, strict=True):
-            firm.vacancies = int(n)
+    if model.firms:
+        opened = int(model.firm_opened.sum())
+        unfilled = int(model.firm_vacancies.sum())
+        if opened > 0:
+            model.vacancy_log.append((model.year, opened, unfilled))
+    shocks = np.exp(rng.normal(0.0, p["business_cycle_sd"], size=len(FIELDS)))
+    expected = hiring_need(model, shocks)
+    counts = np.floor(expected).astype(int)
+    counts += rng.random(len(counts)) < (expected - counts)  # unbiased rounding
+    model.firm_vacancies[:] = counts
+    model.firm_opened[:] = counts
+    growth = growth_rates(p)
+    for firm in model.firms:
+        firm.positions *= 1.0 + growth[firm.sector]
 
 
 def reservation(model, months_since_graduation: np.ndarray) -> np.ndarray:
@@ -44,84 +90,213 @@ def reservation(model, months_since_graduation: np.ndarray) -> np.ndarray:
     return p["reservation_match"] * (1.0 - p["reservation_decay"]) ** months_since_graduation
 
 
-def match_graduates(model) -> list[tuple[int, int, float]]:
-    """One month of search: sample applicants, score, offer, accept.
+def graduate_match(model, rows: np.ndarray, firms: np.ndarray) -> np.ndarray:
+    """Match quality of graduates ``rows`` in graduate-level jobs at ``firms`` (pairwise).
 
-    Returns:
-        The hires as (student row, firm index, match quality).
+    Own field: skills against the firm's demand.  Another field: the
+    transferability of the graduate's field to the firm's sector times the
+    match of the skills to the graduate's own field's demand.
+    """
+    st, p = model.students, model.p
+    field = st.field[rows]
+    sector = model.firm_sector[firms]
+    own = field == sector
+    q = np.empty(len(rows))
+    if own.any():
+        q[own] = match_quality(st.skills[rows[own]], model.firm_demand()[firms[own]],
+                               p["match_scale"])
+    if (~own).any():
+        other = ~own
+        q[other] = model.transfer[field[other], sector[other]] * match_quality(
+            st.skills[rows[other]], model.sector_demand[field[other]], p["match_scale"])
+    return q
+
+
+def searchers(model) -> np.ndarray:
+    """Rows searching for a graduate-level job: seekers and graduates in wider-market jobs."""
+    st = model.students
+    return np.flatnonzero(st.alive & ((st.status == SEEKING) | (st.status == UNEMPLOYED)
+                                      | ((st.status == EMPLOYED) & (st.employer == OUTSIDE))))
+
+
+def separate(model) -> int:
+    """Monthly job leaving: employed graduates leave at a hazard that rises as the match falls.
+
+    The monthly hazard is ``h0 x 2 (1 - match)``, with ``h0`` the monthly rate
+    that gives ``job_separation_6m`` over six months.  A leaver searches again;
+    a graduate-level position left opens again at once.
     """
     st, p, rng = model.students, model.p, model.streams["labour"]
-    seekers = np.flatnonzero(st.alive & ((st.status == SEEKING) | (st.status == UNEMPLOYED)))
-    firm_ids = np.array([f.index for f in model.firms if f.vacancies > 0], dtype=np.int64)
-    if len(seekers) == 0 or len(firm_ids) == 0:
-        return []
-    vacancies = np.array([model.firms[j].vacancies for j in firm_ids])
-    sectors = np.array([model.firms[j].sector for j in firm_ids])
-    pair_firm, pair_row = _sample_applicants(model, rng, seekers, firm_ids, vacancies, sectors)
-    pair_firm, pair_row = _add_former_interns(model, seekers, firm_ids, pair_firm, pair_row)
+    rows = np.flatnonzero(st.alive & (st.status == EMPLOYED))
+    if len(rows) == 0 or p["job_separation_6m"] <= 0:
+        return 0
+    h0 = 1.0 - (1.0 - p["job_separation_6m"]) ** (1.0 / 6.0)
+    hazard = np.clip(h0 * 2.0 * (1.0 - st.match[rows]), 0.0, 1.0)
+    leave = rows[rng.random(len(rows)) < hazard]
+    if len(leave) == 0:
+        return 0
+    employers = st.employer[leave]
+    at_firm = employers[employers >= 0]
+    if len(at_firm):
+        reopened = np.bincount(at_firm, minlength=len(model.firms))
+        model.firm_vacancies += reopened
+        model.firm_opened += reopened
+    long_out = st.months_since_grad[leave] > p["unemployed_after_months"]
+    st.status[leave] = np.where(long_out, UNEMPLOYED, SEEKING)
+    st.employer[leave] = NONE
+    st.match[leave] = 0.0
+    return len(leave)
+
+
+def match_graduates(model) -> list[tuple[int, int, float]]:
+    """One month of search for graduate-level jobs: sample applicants, score, offer, accept.
+
+    Returns:
+        The hires as arrays: student rows, firm indices, match qualities.
+    """
+    st, p, rng = model.students, model.p, model.streams["labour"]
+    pool = searchers(model)
+    firm_ids = np.flatnonzero(model.firm_vacancies > 0)
+    if len(pool) == 0 or len(firm_ids) == 0:
+        return _NO_HIRES
+    vacancies = model.firm_vacancies[firm_ids]
+    pair_firm, pair_row = _sample_applicants(model, rng, pool, firm_ids, vacancies)
+    pair_firm, pair_row = _add_former_interns(model, pool, firm_ids, pair_firm, pair_row)
     if len(pair_row) == 0:
-        return []
-    demand = model.firm_demand()[pair_firm]
-    q = match_quality(st.skills[pair_row], demand, p["match_scale"])
-    cross = st.field[pair_row] != model.firm_sector[pair_firm]
-    q = np.clip(q - p["cross_field_penalty"] * cross, 0.0, 1.0)
+        return _NO_HIRES
+    q = graduate_match(model, pair_row, pair_firm)
     intern = st.last_host[pair_row] == pair_firm
-    score = q + p["intern_bonus"] * intern
-    acceptable = q >= reservation(model, np.maximum(st.months_since_grad[pair_row], 0))
+    score = q + p["intern_bonus"] * intern  # the firm's ranking
+    months = np.maximum(st.months_since_grad[pair_row], 0)
+    current = np.where(st.status[pair_row] == EMPLOYED, st.match[pair_row], -1.0)
+    acceptable = ((q >= p["firm_min_match"]) & (q >= reservation(model, months))
+                  & (q > current))
     pair_firm, pair_row, q, score = (a[acceptable] for a in (pair_firm, pair_row, q, score))
-    hires = _resolve_offers(model, pair_firm, pair_row, q, score)
-    for row, j, quality in hires:
-        st.status[row] = EMPLOYED
-        st.employer[row] = j
-        st.match[row] = quality
-        model.firms[j].vacancies -= 1
-    return hires
+    rows, firms, quality = _resolve_offers(model, pair_firm, pair_row, q, score)
+    _employ(model, rows, firms, quality)
+    model.firm_vacancies -= np.bincount(firms, minlength=len(model.firms))
+    return rows, firms, quality
 
 
-def _sample_applicants(model, rng, seekers, firm_ids, vacancies, sectors):
+def _employ(model, rows: np.ndarray, employers, quality: np.ndarray) -> None:
+    st = model.students
+    st.status[rows] = EMPLOYED
+    st.employer[rows] = employers
+    st.match[rows] = quality
+    first = rows[st.first_job_month[rows] < 0]
+    st.first_job_month[first] = np.maximum(st.months_since_grad[first], 0)
+
+
+def take_outside_jobs(model) -> int:
+    """Wider-market offers to graduates without work; taken when they reach the reservation.
+
+    Each seeker gets an offer with probability ``outside_offer_rate``; its
+    match is uniform on ``outside_job_match`` +- ``outside_job_spread``.
+    """
+    st, p, rng = model.students, model.p, model.streams["labour"]
+    rows = np.flatnonzero(st.alive & ((st.status == SEEKING) | (st.status == UNEMPLOYED)))
+    if len(rows) == 0:
+        return 0
+    draws = rng.random((len(rows), 2))
+    offered = draws[:, 0] < p["outside_offer_rate"]
+    q = p["outside_job_match"] + p["outside_job_spread"] * (2.0 * draws[:, 1] - 1.0)
+    q = np.clip(q, 0.0, 1.0)
+    take = offered & (q >= reservation(model, np.maximum(st.months_since_grad[rows], 0)))
+    _employ(model, rows[take], OUTSIDE, q[take])
+    return int(take.sum())
+
+
+def _sample_applicants(model, rng, pool, firm_ids, vacancies):
+    """Draw applicants for each firm, weighting searchers by transferability to its sector.
+
+    For a firm of sector g, a draw comes from field f with probability
+    proportional to ``T[f, g]`` times the number of field-f searchers, then
+    uniformly among them.  A firm with active partners draws a share
+    ``partner_recruitment_share`` of its applicants instead from the
+    searchers of its field who graduated from a partner university (one
+    partner at random per draw), when there are any.
+    """
     st, p = model.students, model.p
     n_each = vacancies * p["applicants_per_vacancy"]
     pair_firm = np.repeat(firm_ids, n_each)
-    pair_sector = np.repeat(sectors, n_each)
+    pair_sector = model.firm_sector[pair_firm]
     pair_row = np.empty(len(pair_firm), dtype=np.int64)
-    cross = rng.random(len(pair_firm)) < p["cross_field_search"]
-    pools = [seekers[st.field[seekers] == f] for f in range(len(model.firms_by_sector))]
-    for f, pool in enumerate(pools):
-        want = (pair_sector == f) & ~cross
-        if len(pool) == 0:
-            cross |= want  # nobody of the field is seeking: draw from all
+    n_fields = len(FIELDS)
+    pool = pool[np.argsort(st.field[pool], kind="stable")]
+    counts = np.bincount(st.field[pool], minlength=n_fields)
+    starts = np.cumsum(counts) - counts
+    for g in range(n_fields):
+        want = np.flatnonzero(pair_sector == g)
+        if len(want) == 0:
             continue
-        pair_row[want] = pool[rng.integers(0, len(pool), size=int(want.sum()))]
-    pair_row[cross] = seekers[rng.integers(0, len(seekers), size=int(cross.sum()))]
+        w = model.transfer[:, g] * counts
+        if w.sum() <= 0:
+            w = counts.astype(float)
+        cum = np.cumsum(w)
+        field = np.minimum(np.searchsorted(cum, rng.random(len(want)) * cum[-1], side="right"),
+                           n_fields - 1)
+        offset = (rng.random(len(want)) * counts[field]).astype(np.int64)
+        pair_row[want] = pool[starts[field] + offset]
+    _recruit_at_partners(model, rng, pool, pair_firm, pair_row)
     return pair_firm, pair_row
 
 
-def _add_former_interns(model, seekers, firm_ids, pair_firm, pair_row):
+def _recruit_at_partners(model, rng, pool, pair_firm, pair_row) -> None:
+    """Replace a share of partner firms' draws by graduates of their partner universities."""
+    st, net, share = model.students, model.network, model.p["partner_recruitment_share"]
+    if share <= 0 or net.count_active() == 0:
+        return
+    n_firms, n_u, n_f = len(model.firms), len(model.universities), len(FIELDS)
+    pids = np.flatnonzero(net.is_active[: len(net.all)])
+    seen = np.zeros(n_firms * n_u, dtype=bool)
+    seen[net.firm_of[pids] * n_u + net.university_of[pids]] = True
+    pairs = np.flatnonzero(seen)  # distinct (firm, university) pairs, sorted by firm
+    edges = np.stack([pairs // n_u, pairs % n_u], axis=1)
+    n_edges = np.bincount(edges[:, 0], minlength=n_firms)
+    first_edge = np.cumsum(n_edges) - n_edges
+    draw = np.flatnonzero((n_edges[pair_firm] > 0) & (rng.random(len(pair_firm)) < share))
+    if len(draw) == 0:
+        return
+    firm = pair_firm[draw]
+    edge = first_edge[firm] + (rng.random(len(draw)) * n_edges[firm]).astype(np.int64)
+    group = edges[edge, 1] * n_f + model.firm_sector[firm]  # (partner university, firm's field)
+    key = st.university[pool] * n_f + st.field[pool]
+    order = np.argsort(key, kind="stable")
+    size = np.bincount(key, minlength=n_u * n_f)
+    start = np.cumsum(size) - size
+    ok = size[group] > 0
+    offset = (rng.random(len(draw)) * size[group]).astype(np.int64)
+    pair_row[draw[ok]] = pool[order[start[group[ok]] + offset[ok]]]
+
+
+def _add_former_interns(model, pool, firm_ids, pair_firm, pair_row):
     st = model.students
-    hosts = st.last_host[seekers]
+    hosts = st.last_host[pool]
     has_open = np.zeros(len(model.firms), dtype=bool)
     has_open[firm_ids] = True
     mine = (hosts >= 0) & has_open[np.maximum(hosts, 0)]
-    pair_firm = np.concatenate([pair_firm, hosts[mine].astype(np.int64)])
-    pair_row = np.concatenate([pair_row, seekers[mine]])
-    # a seeker sampled twice by one firm counts once
-    key = pair_firm * (st.capacity + 1) + pair_row
-    _, first = np.unique(key, return_index=True)
-    first.sort()
-    return pair_firm[first], pair_row[first]
+    # a seeker sampled twice by one firm appears twice with the same match and score;
+    # :func:`_resolve_offers` keeps one entry per seeker, so the copies change nothing
+    return (np.concatenate([pair_firm, hosts[mine].astype(np.int64)]),
+            np.concatenate([pair_row, pool[mine]]))
 
 
 def _resolve_offers(model, pair_firm, pair_row, q, score):
-    """Each seeker takes the best-scored offer; each firm fills its vacancies best first."""
+    """Each searcher goes for the best-matched job; each firm fills its vacancies best-scored first.
+
+    The intern bonus enters only the firm's ranking (``score``); the graduate
+    compares jobs by match quality ``q``.
+    """
     if len(pair_row) == 0:
-        return []
-    order = np.lexsort((-score, pair_row))  # by seeker, best first
+        return _NO_HIRES
+    # one float key sorts by searcher, then best match first (q in [0, 1]); ties keep input order
+    order = np.argsort(pair_row + 0.5 * (1.0 - q), kind="stable")
     best = order[np.r_[True, pair_row[order][1:] != pair_row[order][:-1]]]
     f, r, qq, s = pair_firm[best], pair_row[best], q[best], score[best]
-    order = np.lexsort((-s, f))  # by firm, best first
+    # by firm, then best score first (score = q + bonus, in [0, 2])
+    order = np.argsort(f + 0.25 * (2.0 - np.clip(s, 0.0, 2.0)), kind="stable")
     f, r, qq = f[order], r[order], qq[order]
     starts = np.r_[0, np.flatnonzero(f[1:] != f[:-1]) + 1]
     rank = np.arange(len(f)) - np.repeat(starts, np.diff(np.r_[starts, len(f)]))
-    vacancies = np.array([firm.vacancies for firm in model.firms])
-    take = rank < vacancies[f]
-    return list(zip(r[take].tolist(), f[take].tolist(), qq[take].tolist(), strict=True))
+    take = rank < model.firm_vacancies[f]
+    return r[take], f[take], qq[take]

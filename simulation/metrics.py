@@ -4,7 +4,7 @@ Graduate outcomes are measured per graduating cohort, as national
 statistics define them: the employment rate 6 (12) months after graduation
 is the share of the cohort employed or self-employed at that time.  The
 monthly reporter shows the most recent cohort measured; a run's summary is
-the mean over the cohorts measured in the final ``SUMMARY_YEARS`` years.
+the mean over the cohorts measured in the final ``summary_years`` years.
 Stocks (partnerships, curriculum gap, satisfaction) are summarised by their
 mean over the same final years; cumulative counts and spending by their
 final value.
@@ -17,11 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulation.monitoring import funded_score
 from simulation.policy import KINDS
-from simulation.skills import rms_gap
-from simulation.student_table import EMPLOYED, SELF_EMPLOYED
+from simulation.skills import FIELDS, rms_gap
+from simulation.student_table import EMPLOYED, OUTSIDE, SELF_EMPLOYED
 
-SUMMARY_YEARS = 5
 COHORT, STOCK, CUMULATIVE = "cohort", "stock", "cumulative"
 
 
@@ -34,6 +34,7 @@ class Outcome:
     unit: str
     meaning: str
     reporter: Callable
+    months: int = 12  # for cohort outcomes: months after graduation measured
 
 
 def measure_cohort(model, rows: np.ndarray, months: int) -> dict[str, float]:
@@ -44,25 +45,54 @@ def measure_cohort(model, rows: np.ndarray, months: int) -> dict[str, float]:
     employed = status == EMPLOYED
     working = employed | (status == SELF_EMPLOYED)
     q = st.match[rows][employed]
-    own_field = model.firm_sector[np.maximum(st.employer[rows], 0)] == st.field[rows]
+    employer = st.employer[rows]
+    at_firm = employer >= 0
+    q_graduate = st.match[rows][employed & at_firm]
+    own_field = at_firm & (model.firm_sector[np.maximum(employer, 0)] == st.field[rows])
+    below_level = employed & (employer == OUTSIDE)
     placed = st.had_placement[rows]
-    kept = placed & employed & (st.employer[rows] == st.last_host[rows])
-    sat = np.where(employed, 0.3 + 0.7 * st.match[rows],
-                   np.where(status == SELF_EMPLOYED, 0.7, 0.2))
-    sat = np.minimum(1.0, sat + 0.1 * placed)
+    kept = placed & employed & (employer == st.last_host[rows])
+    sat = np.where(employed, st.match[rows],
+                   np.where(status == SELF_EMPLOYED, p["satisfaction_self_employed"],
+                            p["satisfaction_seeking"]))
+    sat = np.minimum(1.0, sat + p["satisfaction_placement_bonus"] * placed)
     st.satisfaction[rows] = sat
+    first = st.first_job_month[rows]
+    found = (first >= 0) & (first <= months)
     nan = float("nan")
-    return {
+    n_emp = employed.sum()
+    rec = {
         "size": n,
         f"employment_rate_{months}m": working.mean() if n else nan,
-        "matched_employment_share": (own_field & employed).sum() / employed.sum()
-        if employed.any() else nan,
+        "matched_employment_share": (own_field & employed).sum() / n_emp if n_emp else nan,
+        "out_of_field_share": (employed & ~own_field).sum() / n_emp if n_emp else nan,
+        "overqualified_share": below_level.sum() / n_emp if n_emp else nan,
         "mean_match_quality": q.mean() if len(q) else nan,
-        "low_match_share": (q < p["matched_job_threshold"]).mean() if len(q) else nan,
+        "low_match_share": (q_graduate < p["matched_job_threshold"]).mean()
+        if len(q_graduate) else nan,
         "intern_conversion_rate": kept.sum() / placed.sum() if placed.any() else nan,
         "student_satisfaction": sat.mean() if n else nan,
+        "placement_coverage": placed.mean() if n else nan,
+        "months_to_first_job": first[found].mean() if found.any() else nan,
         "employed": int(working.sum()),
     }
+    for f, name in enumerate(FIELDS):
+        mine = st.field[rows] == f
+        rec[f"employment_rate_{months}m_by_field_{name}"] = working[mine].mean() if mine.any() else nan
+    return rec
+
+
+def unfilled_vacancy_rate(model) -> float:
+    """Share of last hiring year's vacancies (opened and re-opened) still open when it ended."""
+    if not model.vacancy_log:
+        return float("nan")
+    _, opened, unfilled = model.vacancy_log[-1]
+    return unfilled / opened
+
+
+def graduate_level_hires(model) -> float:
+    """Hires into graduate-level jobs of the graduate's own field in the last 12 months."""
+    return float(sum(model.field_hires[-12:]))
 
 
 def _latest(key: str, months: int) -> Callable:
@@ -77,12 +107,9 @@ def _latest(key: str, months: int) -> Callable:
 
 def curriculum_gap(model) -> float:
     """Enrolment-weighted mean RMS gap between curricula and current sector demand."""
-    st = model.students
-    rows = np.flatnonzero(st.alive & (st.year >= 1))
-    if len(rows) == 0:
+    counts = model.enrolment()
+    if counts.sum() == 0:
         return float("nan")
-    counts = np.bincount(st.university[rows] * 3 + st.field[rows],
-                         minlength=len(model.universities) * 3)
     gaps = rms_gap(model.curricula, model.sector_demand[None, :, :]).reshape(-1)
     return float((gaps * counts).sum() / counts.sum())
 
@@ -95,28 +122,37 @@ def _active(kind: int) -> Callable:
     return lambda m: m.network.count_active(kind)
 
 
+def _cohort(name: str, unit: str, meaning: str, months: int = 12) -> Outcome:
+    return Outcome(name, COHORT, unit, meaning, _latest(name, months), months)
+
+
 OUTCOMES: dict[str, Outcome] = {o.name: o for o in [
-    Outcome("employment_rate_6m", COHORT, "share",
-            "cohort employed or self-employed 6 months after graduation",
-            _latest("employment_rate_6m", 6)),
-    Outcome("employment_rate_12m", COHORT, "share",
-            "cohort employed or self-employed 12 months after graduation",
-            _latest("employment_rate_12m", 12)),
-    Outcome("matched_employment_share", COHORT, "share",
-            "employed graduates (12 months) working in their own field",
-            _latest("matched_employment_share", 12)),
-    Outcome("mean_match_quality", COHORT, "match",
-            "mean match quality of employed graduates at 12 months",
-            _latest("mean_match_quality", 12)),
-    Outcome("low_match_share", COHORT, "share",
-            "employed graduates at 12 months in a job with match below the threshold",
-            _latest("low_match_share", 12)),
-    Outcome("intern_conversion_rate", COHORT, "share",
-            "placement students employed by their host firm 12 months after graduation",
-            _latest("intern_conversion_rate", 12)),
-    Outcome("student_satisfaction", COHORT, "index",
-            "mean satisfaction of graduates at 12 months",
-            _latest("student_satisfaction", 12)),
+    _cohort("employment_rate_6m", "share",
+            "cohort employed or self-employed 6 months after graduation", 6),
+    *[_cohort(f"employment_rate_6m_by_field_{f}", "share",
+              f"{f} graduates of the cohort employed or self-employed 6 months after graduation",
+              6) for f in FIELDS],
+    _cohort("employment_rate_12m", "share",
+            "cohort employed or self-employed 12 months after graduation"),
+    _cohort("matched_employment_share", "share",
+            "employed graduates (12 months) in a graduate-level job of their own field"),
+    _cohort("out_of_field_share", "share",
+            "employed graduates (12 months) in another field's firm or a wider-market job"),
+    _cohort("overqualified_share", "share",
+            "employed graduates (12 months) in a wider-market job below graduate level"),
+    _cohort("placement_coverage", "share",
+            "graduates of the cohort who had a placement by graduation", 6),
+    _cohort("months_to_first_job", "months",
+            "mean months from graduation to the first job (founders 0), among graduates with "
+            "a job within 12 months"),
+    _cohort("mean_match_quality", "match",
+            "mean match quality of employed graduates at 12 months"),
+    _cohort("low_match_share", "share",
+            "graduates in graduate-level jobs at 12 months whose match is below the threshold "
+            "(under-skilled for the job)"),
+    _cohort("intern_conversion_rate", "share",
+            "placement students employed by their host firm 12 months after graduation"),
+    _cohort("student_satisfaction", "index", "mean satisfaction of graduates at 12 months"),
     Outcome("curriculum_gap", STOCK, "RMS skill gap",
             "enrolment-weighted RMS gap between curricula and current industry demand",
             curriculum_gap),
@@ -125,10 +161,22 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in [
     *[Outcome(f"active_{k}", STOCK, "partnerships", f"active {k} partnerships", _active(i))
       for i, k in enumerate(KINDS)],
     Outcome("firm_satisfaction", STOCK, "index", "mean satisfaction of firms",
-            lambda m: float(np.mean([f.satisfaction for f in m.firms])) if m.firms else np.nan),
+            lambda m: float(m.firm_satisfaction.mean()) if m.firms else np.nan),
     Outcome("partnership_survival_3y", STOCK, "share",
             "partnerships signed at least 3 years ago that lasted 3 years",
             lambda m: m.network.survival(m.steps, 36)),
+    Outcome("grant_end_dissolution_share", STOCK, "share",
+            "dissolved partnerships that ended within 12 months after their grant ended",
+            lambda m: m.network.grant_end_dissolution_share()),
+    Outcome("unfilled_vacancy_rate", STOCK, "share",
+            "share of the last hiring year's vacancies left unfilled (no applicant good enough)",
+            unfilled_vacancy_rate),
+    Outcome("graduate_level_hires", STOCK, "hires per year",
+            "graduates hired into graduate-level jobs of their own field in the last 12 months",
+            graduate_level_hires),
+    Outcome("funded_partnership_score", STOCK, "index",
+            "monitoring criterion (employment, firm satisfaction, alignment) averaged over "
+            "the partnerships the fund pays for", funded_score),
     Outcome("partnerships_formed", CUMULATIVE, "partnerships",
             "partnerships signed since the start", lambda m: m.network.formed),
     Outcome("partnerships_dissolved", CUMULATIVE, "partnerships",
@@ -143,15 +191,16 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in [
     Outcome("spending_forgone_tax", CUMULATIVE, "kCNY", "tax forgone through the tax break",
             _spend("forgone_tax")),
     Outcome("spending_other", CUMULATIVE, "kCNY",
-            "meetings, lecturer stipends, incubator places, evaluations", _spend("other")),
+            "meetings, lecturer stipends, incubator places, evaluations, accreditation "
+            "reviews, the fast-track office", _spend("other")),
     Outcome("government_spending", CUMULATIVE, "kCNY",
             "grants + forgone tax + other", lambda m: m.government.total_spending),
 ]}
 
 MAIN_OUTCOMES = (
     "employment_rate_6m", "employment_rate_12m", "matched_employment_share",
-    "mean_match_quality", "curriculum_gap", "active_partnerships",
-    "partnership_survival_3y", "government_spending",
+    "placement_coverage", "graduate_level_hires", "mean_match_quality", "curriculum_gap",
+    "active_partnerships", "partnership_survival_3y", "government_spending",
 )
 
 
@@ -162,16 +211,14 @@ def model_reporters() -> dict[str, Callable]:
 
 def summarise(model) -> dict[str, float]:
     """A run's summary: one number per outcome (see module docstring)."""
-    window = 12 * SUMMARY_YEARS
+    window = 12 * model.p["summary_years"]
     since = model.steps - window
     series = model.datacollector.model_vars
     out = {}
     for name, o in OUTCOMES.items():
         if o.kind == COHORT:
-            key = name
-            months = 6 if name.endswith("6m") else 12
-            vals = [r[key] for r in model.cohort_records
-                    if r["months"] == months and r["step"] > since and key in r]
+            vals = [r[name] for r in model.cohort_records
+                    if r["months"] == o.months and r["step"] > since and name in r]
             vals = [v for v in vals if not np.isnan(v)]
             out[name] = float(np.mean(vals)) if vals else float("nan")
         elif o.kind == STOCK:

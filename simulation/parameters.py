@@ -129,6 +129,9 @@ MOE = "China MoE co-education projects 2014-23: about 36k CNY a project, minimum
 IWH = "Schwartz, IWH: about one third of incubated firms fail, higher risk up to 3 years"
 EUROSTUDENT = "EUROSTUDENT VII: 43% of European students have an internship by graduation"
 TAX = "China 2019: 30% of investment in vocational education offset against education surcharges"
+HALFLIFE = "secondary reports: skills half-life about 5 years (0.5 ** (1/60) per month)"
+MYCOS_LEAVE = "MyCOS 2019: 33% of the class of 2018 left their first job within 6 months"
+CPB = "Cornet et al., CPB DP 58 (2006): 1 in 10 innovation vouchers was deadweight"
 JOBFAIR = "Abebe et al., World Bank PRWP 8092: about 1 hire per 10 firms at a job fair"
 
 _DECLARATIONS = [
@@ -150,11 +153,16 @@ _DECLARATIONS = [
     _p("n_firms_agri", "population", "firms_agri", 70, 0, 50_000, "firms",
        "firms in modern agriculture"),
     _p("large_firm_share", "population", "large_firm_share", 0.1, 0.0, 1.0, "share",
-       "share of firms that are large (five times the vacancies and placement slots)"),
+       "share of firms that are large (``large_firm_size`` times a small firm's jobs and slots)"),
+    _p("large_firm_size", "population", "large_firm_size", 5.0, 1.0, 100.0, "size units",
+       "size of a large firm relative to a small one: graduate jobs, placement slots, partners"),
     _p("skill_dims", "population", "skill_dims", 6, 2, 20, "dimensions",
        "dimensions K of each field's skill space"),
     _p("tracking_months", "population", "tracking_months", 24, 13, 120, "months",
        "months a graduate is followed after graduation before leaving the model"),
+    *[_p(f"university_size_{kind}", "population", f"university_size_{kind}", w, 0.01, 100.0,
+         "relative intake", f"intake weight of a {kind} university, shared among its fields")
+      for kind, w in (("technical", 1.0), ("art", 0.6), ("comprehensive", 1.5))],
     _p("seed_partnerships", "population", "seed_partnerships", 0, 0, 100, "per university",
        "partnerships each university already has at the start (the paper's cases)"),
     # --- skills and learning ----------------------------------------------
@@ -166,6 +174,10 @@ _DECLARATIONS = [
        "share of gap per month", "how fast a joint-research student approaches the firm's demand"),
     _p("teaching_quality", "skills", "teaching_quality", 0.7, 0.05, 1.0, "index",
        "mean teaching quality; scales curriculum learning"),
+    _p("teaching_quality_sd", "skills", "teaching_quality_sd", 0.1, 0.0, 1.0, "index",
+       "spread of teaching quality across universities"),
+    _p("curriculum_noise", "skills", "curriculum_noise", 0.12, 0.0, 1.0, "skill level",
+       "spread of initial curricula around their field's initial demand"),
     _p("initial_skill_mean", "skills", "initial_skill_mean", 0.3, 0.0, 1.0, "skill level",
        "mean skill of entering students on every dimension"),
     _p("initial_skill_sd", "skills", "initial_skill_sd", 0.1, 0.0, 0.5, "skill level",
@@ -175,7 +187,16 @@ _DECLARATIONS = [
     _p("review_lag_years", "skills", "review_lag_years", 2, 0, 10, "years",
        "how late a university without partners sees industry demand (academic inertia)"),
     _p("co_curriculum_rate", "skills", "co_curriculum_rate", 0.3, 0.0, 1.0,
-       "share of gap per year", "extra review speed with co-curriculum partners (3 or more)"),
+       "share of gap per year", "extra review speed with co-curriculum partners (in full with "
+       "partners_for_full_effect of them)"),
+    _p("partners_for_full_effect", "skills", "partners_for_full_effect", 3.0, 1.0, 100.0,
+       "partners", "co-curriculum partners a programme needs for the full extra review speed"),
+    _p("job_learning_rate", "skills", "job_learning_rate", 0.02, 0.0, 0.5,
+       "share of gap per month", "how fast an employed graduate's skills approach the employer's "
+       "demand (learning on the job)"),
+    _p("skill_depreciation", "skills", "skill_depreciation", 0.0115, 0.0, 0.5,
+       "share per month", "how fast the skills of a graduate without graduate-level work decay "
+       "toward the entry level", HALFLIFE),
     # --- industry -----------------------------------------------------------
     _p("demand_drift_tech", "industry", "demand_drift_tech", 0.15, 0.0, 1.0, "per year",
        "yearly drift of tech skill demand (faster: technical skills half-life ~2.5 y)", WEF),
@@ -183,14 +204,37 @@ _DECLARATIONS = [
        "yearly drift of design skill demand", WEF),
     _p("demand_drift_agri", "industry", "demand_drift_agri", 0.07, 0.0, 1.0, "per year",
        "yearly drift of agricultural skill demand (slower sector)", WEF),
+    _p("demand_initial_low", "industry", "demand_initial_low", 0.45, 0.0, 1.0, "skill level",
+       "lowest initial demand on a dimension (each field draws its own profile)"),
+    _p("demand_initial_high", "industry", "demand_initial_high", 0.75, 0.0, 1.0, "skill level",
+       "highest initial demand on a dimension"),
+    _p("demand_reversion", "industry", "demand_reversion", 0.1, 0.0, 12.0, "per year",
+       "yearly mean reversion of a field's demand toward its own initial profile"),
+    *[_p(f"graduate_jobs_{field}", "industry", f"graduate_jobs_{field}", jobs, 0.0, 100_000.0,
+         "jobs per size unit", f"graduate-level positions of a small {field} firm: {why}")
+      for field, jobs, why in (
+          ("tech", 128.0, "yearly openings about 1.1 x tech graduates at default sizes "
+           "(ICT graduates are in demand, OECD EAG)"),
+          ("design", 123.0, "yearly openings about 0.85 x design graduates (arts graduates "
+           "are oversupplied, MyCOS 2020)"),
+          ("agri", 86.0, "yearly openings about 0.9 x agri graduates"))],
+    *[_p(f"sector_growth_{field}", "industry", f"sector_growth_{field}", g, -0.5, 0.5,
+         "per year", f"yearly growth of the {field} sector's graduate positions")
+      for field, g in (("tech", 0.0), ("design", 0.0), ("agri", 0.0))],
+    _p("job_replacement_rate", "industry", "job_replacement_rate", 0.10, 0.0, 1.0, "per year",
+       "share of a firm's graduate positions that fall vacant each year as staff leave"),
+    _p("labour_demand_multiplier", "industry", "labour_demand_multiplier", 1.0, 0.0, 10.0,
+       "factor", "scales every firm's yearly hiring need (1: the default economy)"),
     _p("firm_demand_spread", "industry", "firm_demand_spread", 0.08, 0.0, 0.5, "skill level",
        "spread of a firm's own demand around its sector's demand"),
-    _p("vacancy_ratio", "industry", "vacancy_ratio", 1.05, 0.05, 5.0, "vacancies per graduate",
-       "yearly graduate vacancies in a sector per graduate of that field"),
     _p("business_cycle_sd", "industry", "business_cycle_sd", 0.1, 0.0, 1.0, "log units",
        "spread of the yearly sector-wide shock to vacancies"),
     _p("downturn_probability", "industry", "downturn_probability", 0.05, 0.0, 1.0, "per year",
-       "chance a firm is in a downturn in a year (half its vacancies, may end partnerships)"),
+       "chance a firm is in a downturn in a year (fewer vacancies, may end partnerships)"),
+    _p("downturn_vacancy_factor", "industry", "downturn_vacancy_factor", 0.5, 0.0, 1.0,
+       "share", "share of its usual hiring need a firm in a downturn opens"),
+    _p("downturn_dissolution", "industry", "downturn_dissolution", 0.5, 0.0, 1.0, "share",
+       "chance a partnership of a firm in a downturn ends at its yearly review"),
     # --- partnerships -------------------------------------------------------
     _p("contact_rate", "partnerships", "contact_rate", 0.15, 0.0, 5.0, "per firm per year",
        "base rate at which a firm makes contact with a university"),
@@ -200,6 +244,8 @@ _DECLARATIONS = [
        "per month", "chance a negotiation is abandoned in a month it is still open"),
     _p("admin_cost", "partnerships", "admin_cost", 10.0, 0.0, 1000.0, "kCNY",
        "one-off administrative cost to the firm of setting up a partnership"),
+    _p("set_up_amortisation_years", "partnerships", "set_up_amortisation_years", 3.0, 0.1, 50.0,
+       "years", "years over which a firm spreads the one-off set-up cost when deciding"),
     _p("cost_placement", "partnerships", "cost_placement", 30.0, 0.0, 10_000.0,
        "kCNY per year", "firm's yearly cost of an internship base", MOE),
     _p("cost_co_curriculum", "partnerships", "cost_co_curriculum", 36.0, 0.0, 10_000.0,
@@ -212,12 +258,30 @@ _DECLARATIONS = [
        "value to the host of one intern-month"),
     _p("hire_value", "partnerships", "hire_value", 25.0, 0.0, 1000.0, "kCNY per hire",
        "value to a firm of a hire with perfect match (scaled by match quality)"),
+    _p("co_curriculum_hire_value", "partnerships", "co_curriculum_hire_value", 15.0, 0.0,
+       1000.0, "kCNY per hire", "training cost a firm saves per hire (scaled by match quality) "
+       "from a university whose curriculum it co-develops"),
     _p("research_value", "partnerships", "research_value", 110.0, 0.0, 10_000.0,
        "kCNY per year", "mean yearly value to the firm of a joint research project"),
+    _p("research_value_sd", "partnerships", "research_value_sd", 0.5, 0.0, 3.0, "log units",
+       "year-to-year spread of a joint research project's value"),
     _p("prior_value_ratio", "partnerships", "prior_value_ratio", 0.75, 0.0, 10.0, "ratio",
-       "median expected yearly value of partnering before experience, over its gross cost"),
+       "a firm's initial expected value of a kind, over the kind's nominal value (7.3)"),
     _p("prior_value_sd", "partnerships", "prior_value_sd", 0.6, 0.0, 3.0, "log units",
        "spread across firms of the expected value of partnering before experience"),
+    _p("kind_choice_scale", "partnerships", "kind_choice_scale", 10.0, 0.01, 1000.0, "kCNY",
+       "logit scale of a firm's choice to propose each partnership kind (value 0: not partnering)"),
+    _p("partner_fit_weight", "partnerships", "partner_fit_weight", 2.0, 0.0, 20.0, "exponent",
+       "how strongly a firm favours universities whose curriculum fits its demand"),
+    _p("satisfaction_contact_weight", "partnerships", "satisfaction_contact_weight", 1.0, 0.0,
+       2.0, "factor", "how much a firm's satisfaction raises its contact rate "
+       "(rate x (1 + w (satisfaction - 0.5)))"),
+    _p("satisfaction_hire_weight", "partnerships", "satisfaction_hire_weight", 0.1, 0.0, 1.0,
+       "share", "how far a firm's satisfaction moves toward a hire's match quality"),
+    _p("satisfaction_review_weight", "partnerships", "satisfaction_review_weight", 0.5, 0.0,
+       1.0, "share", "how far a firm's satisfaction moves toward a partnership's trust at review"),
+    _p("seeded_trust", "partnerships", "seeded_trust", 0.6, 0.0, 1.0, "index",
+       "trust of partnerships that exist at the start"),
     _p("value_learning_rate", "partnerships", "value_learning_rate", 0.3, 0.0, 1.0, "share",
        "how far a firm's expected value of partnering moves toward each realised value"),
     _p("trust_learning_rate", "partnerships", "trust_learning_rate", 0.4, 0.0, 1.0, "share",
@@ -229,13 +293,17 @@ _DECLARATIONS = [
     _p("coordination_capacity", "partnerships", "coordination_capacity", 12, 1, 10_000,
        "partnerships per university", "partnerships a university's staff can coordinate"),
     _p("placement_slots", "partnerships", "placement_slots", 6, 1, 500, "students per year",
-       "placements a small firm's internship base offers a year (large firms five times)"),
+       "interns a small firm hosts a year (a large firm large_firm_size times as many)"),
     _p("placement_months", "partnerships", "placement_months", 6, 1, 9, "months",
        "length of a placement (months 3-11 of the academic year at most)"),
     _p("research_students", "partnerships", "research_students", 3, 0, 100, "students",
        "students working on a joint research project at any time"),
     _p("firm_max_partners", "partnerships", "firm_max_partners", 1, 1, 50, "partnerships",
-       "partnerships one firm keeps at once"),
+       "partner universities a small firm keeps at once (a large firm times its size); a pair "
+       "may hold one partnership of each kind"),
+    _p("internship_programme_share", "partnerships", "internship_programme_share", 0.25, 0.0,
+       1.0, "share of programmes", "programmes that make an internship part of the degree: "
+       "their final-year students without a partnership placement find one themselves"),
     # --- labour market ------------------------------------------------------
     _p("applicants_per_vacancy", "labour_market", "applicants_per_vacancy", 4, 1, 100,
        "applicants", "seekers a firm considers per open vacancy each month (search friction)"),
@@ -245,28 +313,70 @@ _DECLARATIONS = [
        "relative fall of the reservation match per month since graduation without work"),
     _p("intern_bonus", "labour_market", "intern_bonus", 0.15, 0.0, 1.0, "match",
        "score bonus a firm gives its own former interns"),
-    _p("cross_field_penalty", "labour_market", "cross_field_penalty", 0.05, 0.0, 1.0, "match",
-       "match quality lost when a graduate works outside the field"),
-    _p("cross_field_search", "labour_market", "cross_field_search", 0.3, 0.0, 1.0, "share",
-       "share of a firm's sampled applicants drawn from other fields"),
     _p("matched_job_threshold", "labour_market", "matched_job_threshold", 0.6, 0.0, 1.0,
        "match", "match quality below which a job counts as a low match"),
     _p("match_scale", "labour_market", "match_scale", 1.8, 0.1, 10.0, "per unit gap",
        "how strongly the RMS skill gap lowers match quality (q = 1 - scale * gap)"),
+    _p("partner_recruitment_share", "labour_market", "partner_recruitment_share", 0.3, 0.0, 1.0,
+       "share", "share of a partner firm's sampled applicants drawn from its active partner "
+       "universities' graduates of its field (partnerships as recruitment channels)"),
+    _p("firm_min_match", "labour_market", "firm_min_match", 0.5, 0.0, 1.0, "match",
+       "lowest match quality a firm accepts for a graduate-level job (else the vacancy stays open)"),
+    _p("outside_offer_rate", "labour_market", "outside_offer_rate", 0.3, 0.0, 1.0,
+       "per month", "chance a graduate without graduate-level work gets an offer from the wider "
+       "labour market (a job outside the field or below graduate level) in a month"),
+    _p("outside_job_match", "labour_market", "outside_job_match", 0.4, 0.0, 1.0, "match",
+       "mean match quality of a wider-market job"),
+    _p("outside_job_spread", "labour_market", "outside_job_spread", 0.15, 0.0, 0.5, "match",
+       "half-width of the uniform spread of wider-market match quality"),
+    *[_p(f"transfer_{a}_{b}", "labour_market", f"transfer_{a}_{b}", t, 0.0, 1.0, "share",
+         f"transferability of {a} skills to {b} jobs: a {a} graduate's match in a {b} firm is "
+         f"this times the match to {a} demand")
+      # assumption: digital (tech) skills are general-purpose and carry furthest; design
+      # carries to digital product work; agricultural skills are the most specific
+      for a, b, t in (("tech", "design", 0.8), ("tech", "agri", 0.8),
+                      ("design", "tech", 0.7), ("design", "agri", 0.5),
+                      ("agri", "tech", 0.5), ("agri", "design", 0.4))],
+    _p("job_separation_6m", "labour_market", "job_separation_6m", 0.33, 0.0, 1.0, "share",
+       "graduates leaving a job within 6 months at match 0.5 (the hazard scales with "
+       "2 x (1 - match))", MYCOS_LEAVE),
+    _p("unemployed_after_months", "labour_market", "unemployed_after_months", 12, 1, 120,
+       "months", "months without work after graduation from which a seeker counts as unemployed"),
     # --- entrepreneurship ---------------------------------------------------
     _p("base_startup_rate", "entrepreneurship", "base_startup_rate", 0.01, 0.0, 1.0,
        "share of graduates", "graduates who start a firm without an incubator"),
     _p("startup_failure_rate", "entrepreneurship", "startup_failure_rate", 0.13, 0.0, 1.0,
        "per year", "yearly failure hazard of a graduate start-up", IWH),
+    _p("incubator_deadweight", "levers.incubator", "deadweight", 0.1, 0.0, 1.0, "share",
+       "share of incubator places taken by graduates who would have founded anyway", CPB,
+       lever=True),
     # --- trends (the paper's section 5.1) -----------------------------------
     _p("demand_drift_multiplier", "trends", "demand_drift_multiplier", 1.0, 0.0, 10.0,
        "factor", "technology-driven change: multiplies every sector's demand drift"),
     _p("personalised_learning", "trends", "personalised_learning", 0.0, 0.0, 2.0, "factor",
        "technology-driven teaching: relative gain in curriculum learning rate"),
     _p("flexible_pathways", "trends", "flexible_pathways", 0.0, 0.0, 1.0, "share",
-       "share of study time students steer toward their target employers' demand"),
+       "share of study time students steer toward their field's current industry demand"),
     _p("cross_sector_networks", "trends", "cross_sector_networks", 0.0, 0.0, 1.0, "share",
        "share of contacts made with universities of any field (placements open to all fields)"),
+    # --- universities -----------------------------------------------------------
+    _p("reputation_rate", "universities", "reputation_rate", 0.2, 0.0, 1.0, "share per year",
+       "how far a university's reputation moves each year toward its graduates' 6-month "
+       "employment rate"),
+    _p("reputation_intake_effect", "universities", "reputation_intake_effect", 0.5, 0.0, 5.0,
+       "per unit reputation", "relative change of a programme's intake per unit of reputation "
+       "above the mean"),
+    _p("intake_recovery", "universities", "intake_recovery", 0.1, 0.0, 1.0, "share per year",
+       "yearly recovery of a penalised programme's intake factor toward 1"),
+    # --- observation ----------------------------------------------------------
+    _p("summary_years", "observation", "summary_years", 5, 1, 50, "years",
+       "final years over which a run's cohort and stock outcomes are averaged"),
+    *[_p(f"satisfaction_{status}", "observation", f"satisfaction_{status}", v, 0.0, 1.0,
+         "index", f"satisfaction of a graduate who is {label} when the cohort is measured")
+      for status, v, label in (("self_employed", 0.7, "self-employed"),
+                               ("seeking", 0.2, "not working"))],
+    _p("satisfaction_placement_bonus", "observation", "satisfaction_placement_bonus", 0.1, 0.0,
+       1.0, "index", "satisfaction added for graduates who had a placement"),
     # --- levers ---------------------------------------------------------------
     _p("fund_budget", "levers.dedicated_fund", "budget", 0.0, 0.0, 1e9, "kCNY per year",
        "yearly budget of the dedicated fund (0: lever off)", lever=True),
@@ -280,6 +390,9 @@ _DECLARATIONS = [
       for kind in ("placement", "co_curriculum", "joint_research")],
     _p("fund_placement_subsidy", "levers.dedicated_fund", "placement_subsidy", 0.0, 0.0,
        1000.0, "kCNY per placement", "subsidy to the host per student placement", lever=True),
+    _p("fund_subsidy_share", "levers.dedicated_fund", "subsidy_share", 0.3, 0.0, 1.0, "share",
+       "share of the yearly budget that placement and hire subsidies may use (the rest is kept "
+       "for grants)", lever=True),
     _p("fund_hire_subsidy", "levers.dedicated_fund", "hire_subsidy", 0.0, 0.0, 1000.0,
        "kCNY per hire", "subsidy to a partner firm per graduate of its partner it hires",
        lever=True),
@@ -296,10 +409,17 @@ _DECLARATIONS = [
        "share of intake and reputation a failing programme loses", lever=True),
     _p("accreditation_effort", "levers.accreditation", "effort", 1.0, 0.0, 5.0, "factor",
        "extra curriculum-review speed per unit of industry weight (anticipation)", lever=True),
+    _p("accreditation_review_cost", "levers.accreditation", "review_cost", 20.0, 0.0, 10_000.0,
+       "kCNY per programme review", "government cost of reviewing one programme", lever=True),
+    _p("accreditation_remediation", "levers.accreditation", "remediation", 0.5, 0.0, 1.0,
+       "share", "share of its gap to current demand a failing programme must close at once",
+       lever=True),
     _p("fast_track_cost_cut", "levers.fast_track", "cost_cut", 0.0, 0.0, 1.0, "share",
        "share of the administrative set-up cost removed (0: lever off)", lever=True),
     _p("fast_track_delay_cut", "levers.fast_track", "delay_cut", 0.0, 0.0, 1.0, "share",
        "share of the negotiation delay removed", lever=True),
+    _p("fast_track_office_cost", "levers.fast_track", "office_cost", 200.0, 0.0, 100_000.0,
+       "kCNY per year", "government's yearly cost of running the streamlined procedure", lever=True),
     _p("linkage_meetings", "levers.linkage_meetings", "per_year", 0, 0, 12, "meetings per year",
        "education-industry linkage meetings a year (0: lever off)", lever=True),
     _p("linkage_contact_boost", "levers.linkage_meetings", "contact_boost", 0.25, 0.0, 5.0,
@@ -322,6 +442,16 @@ _DECLARATIONS = [
        "years between evaluations that reallocate the fund (0: lever off)", lever=True),
     _p("monitoring_cost", "levers.monitoring", "cost", 100.0, 0.0, 10_000.0,
        "kCNY per evaluation", "government cost of one evaluation", lever=True),
+    _p("monitoring_weight_min", "levers.monitoring", "weight_min", 0.25, 0.0, 1.0, "factor",
+       "lowest relative weight an evaluation gives a partnership kind", lever=True),
+    _p("monitoring_weight_max", "levers.monitoring", "weight_max", 2.0, 1.0, 10.0, "factor",
+       "highest relative weight an evaluation gives a partnership kind", lever=True),
+    _p("monitoring_renew_share", "levers.monitoring", "renew_share", 0.2, 0.0, 1.0, "share",
+       "share of funded partnerships, highest-scoring first, whose grants an evaluation renews",
+       lever=True),
+    _p("monitoring_stop_share", "levers.monitoring", "stop_share", 0.2, 0.0, 1.0, "share",
+       "share of funded partnerships, lowest-scoring first, whose grants an evaluation stops",
+       lever=True),
 ]
 
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _DECLARATIONS}

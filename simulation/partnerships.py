@@ -1,7 +1,8 @@
 """University-firm partnerships: contact, negotiation, trust, review, dissolution.
 
 A partnership is an edge between one university and one firm, of one kind
-(placement, co_curriculum, joint_research).  Life cycle: a firm makes
+(placement, co_curriculum, joint_research); a pair may hold one partnership
+of each kind at once.  Life cycle: a firm makes
 contact (base rate, raised by linkage meetings); they negotiate for a delay
 (cut by fast-track procedures) if the firm expects a positive net value and
 the university has coordination capacity and no bad memory of the firm;
@@ -38,7 +39,9 @@ class Partnership:
     end_step: int = -1
     trust: float = 0.5
     grant: float = 0.0  # yearly grant
+    offered_grant: float = 0.0  # yearly grant on offer when the firm chose this kind
     grant_until: int = -1  # first step without grant
+    grant_expiry: int = -1  # first step without grant by its term or by monitoring (not by dissolution)
     committed: bool = False  # its yearly grant is counted in the fund's commitments
     lecturer: bool = False
     reason: str = ""
@@ -57,18 +60,25 @@ class Partnership:
 
 
 class PartnershipNetwork:
-    """All partnerships of a model, with the (university, firm) index of active ones."""
+    """All partnerships of a model, with the (university, firm, kind) index of open ones."""
 
     def __init__(self, n_universities: int, n_firms: int):
         self.all: list[Partnership] = []
-        self.pair = np.full((n_universities, n_firms), -1, dtype=np.int64)  # open id
-        self.memory: dict[tuple[int, int], float] = {}  # (u, f) -> trust at the end
+        self.pair = np.full((n_universities, n_firms, len(KINDS)), -1, dtype=np.int64)  # open id
+        self.memory: dict[tuple[int, int], float] = {}  # (u, f) -> trust at the last end
         self.formed = 0
         self.dissolved = 0
+        self.dissolved_after_grant = 0  # of those, ended within 12 months after a grant ended
         self._open: dict[int, Partnership] = {}  # id -> open partnership, in creation order
         self.open_by_university = np.zeros(n_universities, dtype=np.int64)
         self.open_by_firm = np.zeros(n_firms, dtype=np.int64)
+        self.open_by_pair = np.zeros((n_universities, n_firms), dtype=np.int64)
         self.active_by_kind = np.zeros(len(KINDS), dtype=np.int64)
+        self.is_active = np.zeros(64, dtype=bool)  # by partnership id
+        self.university_of = np.zeros(64, dtype=np.int64)  # by partnership id
+        self.firm_of = np.zeros(64, dtype=np.int64)  # by partnership id
+        self.start_of = np.full(64, -1, dtype=np.int64)  # signing step by id (-1: never signed)
+        self.end_of = np.full(64, -1, dtype=np.int64)  # end step by id (-1: not ended)
 
     def open(self) -> list[Partnership]:
         """Partnerships negotiating or active, in creation order."""
@@ -85,20 +95,30 @@ class PartnershipNetwork:
         return int(self.active_by_kind.sum() if kind is None else self.active_by_kind[kind])
 
     def create(self, u: int, f: int, kind: int, now: int) -> Partnership:
-        """Open a negotiation between university ``u`` and firm ``f``."""
+        """Open a negotiation of ``kind`` between university ``u`` and firm ``f``."""
         p = Partnership(id=len(self.all), university=u, firm=f, kind=kind, contact_step=now)
         p.trust = self.memory.get((u, f), 0.5)
         self.all.append(p)
+        if p.id >= len(self.is_active):
+            self.is_active = np.concatenate([self.is_active, np.zeros_like(self.is_active)])
+            self.university_of = np.concatenate([self.university_of, self.university_of])
+            self.firm_of = np.concatenate([self.firm_of, self.firm_of])
+            self.start_of = np.concatenate([self.start_of, np.full_like(self.start_of, -1)])
+            self.end_of = np.concatenate([self.end_of, np.full_like(self.end_of, -1)])
+        self.university_of[p.id], self.firm_of[p.id] = u, f
         self._open[p.id] = p
-        self.pair[u, f] = p.id
+        self.pair[u, f, kind] = p.id
         self.open_by_university[u] += 1
         self.open_by_firm[f] += 1
+        self.open_by_pair[u, f] += 1
         return p
 
     def activate(self, p: Partnership, now: int, count: bool = True) -> None:
         """Sign a partnership; ``count=False`` for those existing at the start."""
         p.state = ACTIVE
+        self.is_active[p.id] = True
         p.start_step = now
+        self.start_of[p.id] = now
         self.formed += int(count)
         self.active_by_kind[p.kind] += 1
 
@@ -108,23 +128,45 @@ class PartnershipNetwork:
             raise ValueError(f"unknown dissolution reason {reason!r}")
         was_active = p.state == ACTIVE
         p.state = ENDED
+        self.is_active[p.id] = False
         p.end_step = now
+        self.end_of[p.id] = now
         p.reason = reason
-        self.pair[p.university, p.firm] = -1
+        self.pair[p.university, p.firm, p.kind] = -1
         del self._open[p.id]
         self.open_by_university[p.university] -= 1
         self.open_by_firm[p.firm] -= 1
+        self.open_by_pair[p.university, p.firm] -= 1
         if was_active:
             self.active_by_kind[p.kind] -= 1
             self.dissolved += 1
+            self.dissolved_after_grant += ended_after_grant(p)
             self.memory[(p.university, p.firm)] = p.trust
+
+    def grant_end_dissolution_share(self) -> float:
+        """Among dissolved partnerships, the share that ended within 12 months after a grant ended.
+
+        A dissolution at step d counts when the partnership's grant ran out
+        (by its term or a monitoring stop) at a step e with d - 11 <= e <= d + 1,
+        i.e. its last paid month fell within the 12 months up to and including d.
+        """
+        if not self.dissolved:
+            return float("nan")
+        return self.dissolved_after_grant / self.dissolved
 
     def survival(self, now: int, months: int) -> float:
         """Share of partnerships signed at least ``months`` ago that lasted ``months``."""
-        at_risk = [p for p in self.all if p.start_step >= 0 and p.start_step <= now - months]
-        if not at_risk:
+        start, end = self.start_of[: len(self.all)], self.end_of[: len(self.all)]
+        at_risk = (start >= 0) & (start <= now - months)
+        if not at_risk.any():
             return float("nan")
-        return sum(p.duration(now) >= months for p in at_risk) / len(at_risk)
+        lasted = np.where(end >= 0, end, now) - start >= months
+        return float((lasted & at_risk).sum() / at_risk.sum())
+
+
+def ended_after_grant(p: Partnership) -> bool:
+    """Whether ``p`` ended within 12 months after its grant ran out (see grant_end_dissolution_share)."""
+    return p.grant > 0 and p.grant_expiry >= 0 and p.end_step - 11 <= p.grant_expiry <= p.end_step + 1
 
 
 def trust_target(realised: float, gross_cost: float) -> float:

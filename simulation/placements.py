@@ -1,19 +1,25 @@
 """Placements (internship bases) and joint-research projects for students.
 
 Once a year each active placement partnership takes final-year students of
-its university for ``placement_months``; each joint-research partnership
-takes ``research_students`` students in their last two years for the year.
+its university for ``placement_months``: ``placement_slots`` times the host
+firm's size.  Programmes that make an internship part of the degree
+(``internship_programme_share`` of programmes, drawn at the start) send their
+final-year students who got no partnership placement to a firm of their
+sector with free slots, found by the students themselves (no partnership
+and no subsidy; their months are credited only if the pair signs a placement
+partnership while they are there).  Each joint-research partnership takes
+``research_students`` students in their last two years for the year.
 Allocation loops over partnerships (few), never over students.  With
-flexible learning pathways, students choose placements by career goal:
-the best-matched candidates go first instead of a random draw.
+flexible learning pathways, students choose placements by career goal: the
+best-matched candidates go first instead of a random draw.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from simulation.labour_market import graduate_match
 from simulation.policy import JOINT_RESEARCH, PLACEMENT
-from simulation.skills import match_quality
 from simulation.student_table import NONE, STUDYING
 
 PLACEMENT_START_MONTH = 3  # placements run from the fourth month of the year
@@ -45,32 +51,76 @@ def _choose(model, rows: np.ndarray, n: int, firm) -> np.ndarray:
     if len(rows) <= n:
         return rows
     rng = model.streams["placements"]
-    if model.p["flexible_pathways"] > 0:
-        fit = match_quality(model.students.skills[rows], firm.demand(), model.p["match_scale"])
+    if model.p["flexible_pathways"] > 0:  # career goals: the students the firm fits best
+        fit = graduate_match(model, rows, np.full(len(rows), firm.index))
         noise = rng.random(len(rows)) * (1.0 - model.p["flexible_pathways"])
         return rows[np.argsort(-(fit + noise), kind="stable")[:n]]
     return rng.choice(rows, size=n, replace=False)
 
 
+def slot_count(slots_per_unit, size):
+    """Interns a firm of ``size`` hosts a year: ``slots_per_unit x size``, halves rounded up."""
+    return np.floor(np.asarray(slots_per_unit * size) + 0.5).astype(np.int64)
+
+
+def slots(model) -> np.ndarray:
+    """(n_firms,) interns each firm hosts a year: ``placement_slots`` times its size."""
+    return slot_count(model.p["placement_slots"], model.firm_size)
+
+
+def _place(model, rows: np.ndarray, firm) -> None:
+    """Start placements of ``rows`` at ``firm`` (one firm, or one per row)."""
+    st, p = model.students, model.p
+    st.host[rows] = firm
+    st.last_host[rows] = firm
+    st.placement_end[rows] = model.steps + p["placement_months"] - 1  # last month
+    st.had_placement[rows] = True
+
+
 def assign_placements(model) -> None:
-    """Start this year's placements at every active placement partnership."""
+    """Start this year's placements: partnership placements, then self-arranged ones."""
     st, p = model.students, model.p
     busy = st.host >= 0
     pools = _pools_by_university(model, p["study_years"], busy)
+    free = slots(model)
     for q in model.network.active():
         if q.kind != PLACEMENT:
             continue
         firm = model.firms[q.firm]
-        slots = int(round(p["placement_slots"] * firm.size))
-        rows = _choose(model, _candidates(model, q, pools, busy), slots, firm)
-        st.host[rows] = q.firm
-        st.last_host[rows] = q.firm
-        st.placement_end[rows] = model.steps + p["placement_months"] - 1  # last month
-        st.had_placement[rows] = True
+        rows = _choose(model, _candidates(model, q, pools, busy), int(free[q.firm]), firm)
+        _place(model, rows, q.firm)
+        free[q.firm] -= len(rows)
         busy[rows] = True
-        amount = p["fund_placement_subsidy"] * len(rows)
-        if model.government.pay_subsidy(amount, p["fund_budget"]):
-            q.realised += amount
+        paid = model.government.pay_subsidies(p["fund_placement_subsidy"], len(rows),
+                                              p["fund_budget"], model.steps,
+                                              p["fund_subsidy_share"])
+        q.realised += p["fund_placement_subsidy"] * paid
+    _self_arranged_placements(model, busy, free)
+
+
+def _self_arranged_placements(model, busy: np.ndarray, free: np.ndarray) -> None:
+    """Final-year students of internship programmes find a placement at a firm of their sector.
+
+    Each student takes a free slot drawn at random among the sector's firms'
+    remaining slots; students beyond the sector's free slots go without.
+    """
+    st, p, rng = model.students, model.p, model.streams["placements"]
+    required = model.internship_required[st.university, st.field]
+    rows = np.flatnonzero(st.alive & (st.status == STUDYING) & (st.year >= p["study_years"])
+                          & ~busy & required)
+    for g in range(len(model.firms_by_sector)):
+        mine = rows[st.field[rows] == g]
+        firms = np.array([f.index for f in model.firms_by_sector[g]], dtype=np.int64)
+        if len(mine) == 0 or len(firms) == 0:
+            continue
+        seats = np.repeat(firms, np.maximum(free[firms], 0))
+        if len(seats) == 0:
+            continue
+        mine = rng.permutation(mine)[: len(seats)]
+        hosts = rng.permutation(seats)[: len(mine)]
+        _place(model, mine, hosts)
+        free -= np.bincount(hosts, minlength=len(free))
+        busy[mine] = True
 
 
 def assign_research_students(model) -> None:
@@ -97,14 +147,20 @@ def end_placements(model) -> None:
 
 
 def credit_intern_months(model) -> None:
-    """Add this month's intern and research-student value to each partnership."""
+    """Add this month's intern and research-student value to each partnership.
+
+    A placement partnership is credited for its interns; a joint-research
+    partnership for its research students who are not on a placement this month.
+    """
     st, net = model.students, model.network
-    for column in (st.host, st.research_host):
-        rows = np.flatnonzero(st.alive & (column >= 0))
+    for column, kind, extra in ((st.host, PLACEMENT, True), (st.research_host, JOINT_RESEARCH,
+                                                               st.host < 0)):
+        rows = np.flatnonzero(st.alive & (column >= 0) & extra)
         if len(rows) == 0:
             continue
-        pids = net.pair[st.university[rows], column[rows]]
+        pids = net.pair[st.university[rows], column[rows], kind]
         pids = pids[pids >= 0]
+        pids = pids[net.is_active[pids]]  # negotiations earn nothing before signing
         counts = np.bincount(pids)
         for pid in np.flatnonzero(counts):
             net.all[pid].realised += model.p["intern_value"] * counts[pid]

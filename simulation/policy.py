@@ -59,7 +59,11 @@ class Levers:
 
     def negotiation_delay(self) -> int:
         """Months from contact to signature after fast-track procedures."""
-        return int(round(self.p["negotiation_months"] * (1.0 - self.p["fast_track_delay_cut"])))
+        import math
+
+        # halves round up, not to even (2.5 months -> 3)
+        return int(math.floor(self.p["negotiation_months"] * (1.0 - self.p["fast_track_delay_cut"])
+                              + 0.5))
 
     def grant(self, kind: int, weight: float = 1.0) -> float:
         """Yearly grant the dedicated fund offers a new partnership of ``kind``.

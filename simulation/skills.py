@@ -1,10 +1,13 @@
 """Skill spaces: industry demand drift, learning, and the match between the two.
 
-Each field (sector) has a skill space of K dimensions with values in [0, 1].
-A sector's demand vector drifts monthly (technological change); a firm's
+Each field (sector) has a skill space of K dimensions with values in [0, 1]:
+a student's skills are coordinates in the space of the student's own field,
+and are compared with another field's jobs only through the transferability
+matrix (:func:`transfer_matrix`).  A sector's demand vector drifts monthly
+(technological change) around the field's own long-run profile; a firm's
 demand is its sector's demand plus a fixed firm-specific offset.  Students
-learn by closing a share of the gap between their skills and a target
-(the curriculum, a host firm's demand) every month.
+learn by closing a share of the gap between their skills and a target (the
+curriculum, a host firm's demand, an employer's demand) every month.
 """
 
 from __future__ import annotations
@@ -12,8 +15,16 @@ from __future__ import annotations
 import numpy as np
 
 FIELDS = ("tech", "design", "agri")
-DEMAND_MEAN = 0.6  # long-run mean of sector demand on every dimension
-DEMAND_REVERSION = 0.1  # yearly mean reversion of sector demand
+
+
+def transfer_matrix(p: dict) -> np.ndarray:
+    """(n_fields, n_fields) transferability T[f, g] of field-f skills to field-g jobs (T[f, f] = 1)."""
+    t = np.eye(len(FIELDS))
+    for a, fa in enumerate(FIELDS):
+        for b, fb in enumerate(FIELDS):
+            if a != b:
+                t[a, b] = p[f"transfer_{fa}_{fb}"]
+    return t
 
 
 def match_quality(skills: np.ndarray, demand: np.ndarray, scale: float) -> np.ndarray:
@@ -45,7 +56,8 @@ def learn(skills: np.ndarray, target: np.ndarray, rate: np.ndarray | float) -> n
 
 
 def drift_demand(
-    demand: np.ndarray, yearly_drift: np.ndarray, rng: np.random.Generator
+    demand: np.ndarray, yearly_drift: np.ndarray, rng: np.random.Generator,
+    profile: np.ndarray, reversion: float,
 ) -> np.ndarray:
     """One month of sector demand drift (mean-reverting random walk in [0, 1]).
 
@@ -53,7 +65,9 @@ def drift_demand(
         demand: (n_fields, K) current sector demand.
         yearly_drift: (n_fields,) standard deviation of a year's change per dimension.
         rng: the demand stream.
+        profile: (n_fields, K) each field's long-run demand profile.
+        reversion: yearly share of the distance to the profile closed.
     """
     shock = rng.standard_normal(demand.shape) * (yearly_drift[:, None] / np.sqrt(12.0))
-    reverted = demand + (DEMAND_REVERSION / 12.0) * (DEMAND_MEAN - demand)
+    reverted = demand + (reversion / 12.0) * (profile - demand)
     return np.clip(reverted + shock, 0.0, 1.0)

@@ -15,6 +15,7 @@ import numpy as np
 STUDYING, SEEKING, EMPLOYED, SELF_EMPLOYED, UNEMPLOYED = range(5)
 STATUS_NAMES = ("studying", "seeking", "employed", "self_employed", "unemployed")
 NONE = -1  # "no firm / no cohort"
+OUTSIDE = -2  # employer of a graduate in a wider-market job (outside the field or below level)
 
 
 class StudentTable:
@@ -23,13 +24,14 @@ class StudentTable:
     Columns: field, university, year of study, skills (n, K), practical
     experience (months), placement host and its last month, last host,
     research host, status, graduation cohort, months since graduation,
-    employer, match quality, satisfaction, entrepreneurial propensity,
-    incubated flag.
+    employer (a firm index, ``OUTSIDE`` for a wider-market job), months from
+    graduation to the first job, match quality, satisfaction, entrepreneurial
+    propensity, incubated flag.
     """
 
     INT_COLUMNS = (
         "field", "university", "year", "host", "placement_end", "last_host",
-        "research_host", "status", "cohort", "months_since_grad", "employer",
+        "research_host", "status", "cohort", "months_since_grad", "employer", "first_job_month",
     )
     FLOAT_COLUMNS = ("experience", "match", "satisfaction", "propensity")
     BOOL_COLUMNS = ("alive", "incubated", "had_placement")

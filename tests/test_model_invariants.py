@@ -21,7 +21,7 @@ from simulation.metrics import OUTCOMES
 from simulation.model import IndustryEducationModel
 from simulation.partnerships import ACTIVE, ENDED
 from simulation.policy import KINDS
-from simulation.student_table import EMPLOYED, NONE, STATUS_NAMES, STUDYING
+from simulation.student_table import EMPLOYED, NONE, OUTSIDE, STATUS_NAMES, STUDYING
 
 SMALL = dict(
     n_technical_universities=2,
@@ -56,6 +56,10 @@ policies = st.fixed_dictionaries(
         "cross_sector_networks": st.sampled_from([0.0, 0.5]),
         "flexible_pathways": st.sampled_from([0.0, 0.5]),
         "staff_turnover_hazard": st.sampled_from([0.0, 0.15, 0.5]),
+        "labour_demand_multiplier": st.sampled_from([0.5, 1.0, 1.5]),
+        "internship_programme_share": st.sampled_from([0.0, 0.5, 1.0]),
+        "job_separation_6m": st.sampled_from([0.0, 0.33, 0.9]),
+        "fund_subsidy_share": st.sampled_from([0.0, 0.3, 1.0]),
     }
 )
 
@@ -79,7 +83,11 @@ def check_students(model):
     assert (st_.months_since_grad[graduates] >= 0).all()
     assert (st_.host[graduates] == NONE).all()
     employed = alive[status == EMPLOYED]
-    assert ((st_.employer[employed] >= 0) & (st_.employer[employed] < len(model.firms))).all()
+    employer = st_.employer[employed]
+    assert (((employer >= 0) & (employer < len(model.firms))) | (employer == OUTSIDE)).all()
+    assert (st_.first_job_month[employed] >= 0).all(), "an employed graduate without a first job"
+    not_employed = alive[status != EMPLOYED]
+    assert (st_.employer[not_employed] == NONE).all()
     assert ((st_.match[employed] >= 0) & (st_.match[employed] <= 1)).all()
     skills = st_.skills[alive]
     assert ((skills >= 0) & (skills <= 1)).all()
@@ -102,9 +110,13 @@ def check_partnerships(model):
     open_ = net.open()
     for q in open_:
         assert 0 <= q.university < n_u and 0 <= q.firm < n_f
-        assert net.pair[q.university, q.firm] == q.id
-    assert len({(q.university, q.firm) for q in open_}) == len(open_)  # one open edge per pair
+        assert net.pair[q.university, q.firm, q.kind] == q.id
+        assert net.is_active[q.id] == (q.state == ACTIVE)
+    # at most one open partnership of each kind per pair
+    assert len({(q.university, q.firm, q.kind) for q in open_}) == len(open_)
     assert (net.pair >= 0).sum() == len(open_)
+    np.testing.assert_array_equal(net.open_by_pair, (net.pair >= 0).sum(axis=2))
+    assert (model.firm_vacancies >= 0).all() and (model.firm_vacancies <= model.firm_opened).all()
     for q in net.all:
         if q.state == ENDED:
             assert q.end_step >= 0
@@ -134,6 +146,8 @@ def check_fund(model):
                   if q.grant > 0 and q.grant_until > model.steps + 1)
     assert gov.fund_committed == pytest.approx(running, abs=1e-6)
     assert gov.fund_committed <= model.p["fund_budget"] + 1e-6
+    # the fund never pays more than its budget in a year
+    assert all(paid <= model.p["fund_budget"] + 1e-6 for paid in gov.yearly_fund_payments)
 
 
 def check_all(model):

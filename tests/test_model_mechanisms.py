@@ -15,33 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from simulation import cooperation, curriculum, labour_market
+from simulation import cooperation, curriculum, labour_market, monitoring
 from simulation.agents import Student
 from simulation.model import IndustryEducationModel
 from simulation.partnerships import trust_target, update_trust
 from simulation.policy import CO_CURRICULUM, JOINT_RESEARCH, KINDS, PLACEMENT, Levers, firm_net_cost
 from simulation.skills import learn, match_quality, rms_gap
 from simulation.student_table import EMPLOYED, SEEKING, SELF_EMPLOYED, STUDYING
-
-SMALL = dict(
-    n_students=1200,
-    n_technical_universities=2,
-    n_art_schools=1,
-    n_comprehensive_universities=2,
-    n_firms_tech=30,
-    n_firms_design=16,
-    n_firms_agri=14,
-)
-N_UNIS = 5
-
-# A quiet world: nothing forms, dissolves or turns over unless a test makes it.
-QUIET = dict(
-    contact_rate=0.0,
-    negotiation_dropout=0.0,
-    downturn_probability=0.0,
-    staff_turnover_hazard=0.0,
-    value_learning_rate=0.0,
-)
+from tests.small_world import N_UNIS, QUIET, SMALL
 
 
 def small_model(seed: int = 1, **params) -> IndustryEducationModel:
@@ -226,7 +207,7 @@ def test_placements_go_to_final_year_students_of_the_partner():
     assert len(on) > 0
     assert (st_.year[on] == model.p["study_years"]).all()
     assert st_.had_placement[on].all()
-    pids = model.network.pair[st_.university[on], st_.host[on]]
+    pids = model.network.pair[st_.university[on], st_.host[on], PLACEMENT]
     assert (pids >= 0).all()
     assert all(model.network.all[i].kind == PLACEMENT for i in pids)
     for i in np.unique(pids):  # each base takes at most its slots
@@ -263,7 +244,8 @@ def test_accreditation_penalty_cuts_intake_and_reputation_and_remediates():
     curriculum.apply_accreditation_penalty(model, uni, f)
     assert uni.intake_factor[f] == pytest.approx(0.75 * intake)
     assert uni.reputation == pytest.approx(0.45)
-    np.testing.assert_allclose(uni.curriculum[f], before + curriculum.REMEDIATION * (demand - before))
+    remediation = model.p["accreditation_remediation"]
+    np.testing.assert_allclose(uni.curriculum[f], before + remediation * (demand - before))
     assert rms_gap(uni.curriculum[f], demand) < rms_gap(before, demand)
 
 
@@ -380,7 +362,7 @@ def test_fast_track_raises_firms_offer_values_by_amortised_saving():
     grants = np.zeros(len(KINDS))
     diff = (cooperation.firm_offer_values(fast, firm_f, grants)
             - cooperation.firm_offer_values(base, firm_b, grants))
-    saving = 0.6 * base.levers.set_up_cost() / cooperation.SET_UP_AMORTISATION_YEARS
+    saving = 0.6 * base.levers.set_up_cost() / base.p["set_up_amortisation_years"]
     np.testing.assert_allclose(diff, saving)
 
 
@@ -420,7 +402,7 @@ def test_firm_lecturer_speeds_curriculum_review():
         curriculum.review_curricula(model)
         closed[lecturer] = 1 - rms_gap(model.curricula[0, 0], target) / before
     p = model.p
-    rate = p["curriculum_review_rate"] + p["co_curriculum_rate"] / curriculum.PARTNERS_FOR_FULL_EFFECT
+    rate = p["curriculum_review_rate"] + p["co_curriculum_rate"] / p["partners_for_full_effect"]
     assert closed[False] == pytest.approx(rate)
     assert closed[True] == pytest.approx(min(1.0, rate + p["firm_lecturer_effect"]))
     assert closed[True] > closed[False]
@@ -457,7 +439,7 @@ def test_firm_lecturer_stipend_is_paid_monthly():
 def test_incubator_places_make_startups_at_their_cost():
     places, cost = 2, 35.0
     base = small_model(9)
-    inc = small_model(9, incubator_places=places, incubator_cost=cost)
+    inc = small_model(9, incubator_places=places, incubator_cost=cost, incubator_deadweight=0.0)
     for m in (base, inc):
         m.run_for(12)  # first graduation at the end of step 12
     assert inc.startups_founded - base.startups_founded == places * N_UNIS
@@ -473,44 +455,63 @@ def test_incubator_places_make_startups_at_their_cost():
 
 
 # ----------------------------------------------------------------- monitoring
-def test_monitoring_reweights_the_fund_and_records_its_cost():
-    model = small_model(11, seed_partnerships=4, fund_budget=2000.0, monitoring_interval=1,
-                        monitoring_cost=80.0, **QUIET)
-    for f in model.firms:  # keep every seeded partnership through its first review
-        f.expected_value[:] = 1e6
-    model.run_for(12)
-    assert model.government.evaluations == []
-    np.testing.assert_array_equal(model.government.kind_weights, np.ones(3))
-    model.step()  # step 13: first evaluation
+def funded_trio(**params):
+    """A quiet funded model with one granted partnership of each kind at university 0."""
+    model = small_model(11, **{**QUIET, "fund_budget": 2000.0, "monitoring_interval": 1,
+                               "monitoring_cost": 80.0, **params})
+    model.run_for(1)
+    trio = []
+    for kind, firm in zip(range(len(KINDS)), model.firms_by_sector[0], strict=False):
+        q = model.network.create(0, firm.index, kind, model.steps)
+        model.network.activate(q, model.steps)
+        q.grant = 10.0
+        q.grant_until = q.grant_expiry = model.steps + 36
+        model.government.commit_grant(q)
+        trio.append(q)
+    return model, trio
+
+
+def test_monitoring_scores_what_the_fund_pays_for_on_the_papers_criteria():
+    model, trio = funded_trio()
+    model.programme_employment[0, 0] = 0.8
+    for q, trust in zip(trio, (0.2, 0.5, 0.9), strict=True):
+        q.trust = trust
+    align = curriculum.alignment(model, model.universities[0], 0)
+    for q in trio:
+        assert monitoring.partnership_score(model, q) == pytest.approx((0.8 + q.trust + align) / 3)
+    scores = np.array([monitoring.partnership_score(model, q) for q in trio])
+    monitoring.evaluate(model)
     gov = model.government
-    assert len(gov.evaluations) == 1
-    ev = gov.evaluations[0]
-    assert ev["step"] == 13
-    ratios = np.asarray(ev["ratios"])
-    assert np.isfinite(ratios).all()
-    np.testing.assert_allclose(gov.kind_weights, np.clip(ratios / ratios.mean(), 0.25, 2.0))
-    np.testing.assert_allclose(ev["weights"], gov.kind_weights)
-    assert not np.allclose(gov.kind_weights, 1.0)
+    np.testing.assert_allclose(gov.kind_weights, np.clip(scores / scores.mean(), 0.25, 2.0))
     assert gov.spending["other"] == pytest.approx(80.0)
-    for k in range(len(KINDS)):
+    for k in range(len(KINDS)):  # new grants follow the weights
         expected = model.p["fund_grant_share"] * model.levers.gross_cost(k) * gov.kind_weights[k]
         assert cooperation.grant_on_offer(model, k) == pytest.approx(expected)
-    model.run_for(12)
-    assert len(gov.evaluations) == 2
-    assert gov.spending["other"] == pytest.approx(160.0)
 
 
-def test_monitoring_stops_grants_of_failing_partnerships():
-    model, q = one_grant_partnership(fund_grant_years=3, monitoring_interval=1, min_trust=0.35)
-    model.step()
-    assert q.grant > 0
-    q.trust = 0.4  # below min_trust + 0.1
-    paid = grants_by_step(model, 24)
-    ev = model.government.evaluations[0]
-    assert ev["grants_stopped"] == 1
-    assert model.government.fund_committed == pytest.approx(0.0, abs=1e-9)
-    assert [g > 0 for g in paid] == [True] * 11 + [False] * 13  # steps 2..12 paid, none from 13
-    assert model.government.spending["grants"] == pytest.approx(q.grant)
+def test_monitoring_renews_the_best_grants_and_stops_the_worst():
+    model, trio = funded_trio(monitoring_stop_share=0.34, monitoring_renew_share=0.34)
+    worst, middle, best = trio
+    for q, trust in zip(trio, (0.1, 0.5, 0.9), strict=True):
+        q.trust = trust
+    until = middle.grant_until
+    monitoring.evaluate(model)
+    now = model.steps
+    assert not worst.has_grant(now) and not worst.committed and worst.grant_expiry == now
+    assert middle.grant_until == until and middle.committed
+    assert best.grant_until == now + 12 * model.p["fund_grant_years"] and best.committed
+    assert model.government.fund_committed == pytest.approx(20.0)
+    ev = model.government.evaluations[-1]
+    assert ev["grants_stopped"] == 1 and ev["grants_renewed"] == 1
+
+
+def test_monitoring_with_nothing_funded_keeps_the_weights():
+    model = small_model(11, seed_partnerships=4, fund_budget=2000.0, monitoring_interval=1,
+                        **QUIET)
+    model.run_for(13)  # step 13: first evaluation; seeded partnerships have no grant
+    gov = model.government
+    assert len(gov.evaluations) == 1
+    np.testing.assert_array_equal(gov.kind_weights, np.ones(3))
 
 
 def test_no_monitoring_no_evaluation():
@@ -549,8 +550,8 @@ def test_match_quality_formula():
 # --------------------------------------------------------------- labour market
 TINY = dict(
     n_students=60, n_technical_universities=1, n_art_schools=0, n_comprehensive_universities=0,
-    n_firms_tech=3, n_firms_design=0, n_firms_agri=0, cross_field_search=0.0,
-    applicants_per_vacancy=100,
+    n_firms_tech=3, n_firms_design=0, n_firms_agri=0, applicants_per_vacancy=100,
+    firm_min_match=0.0, partner_recruitment_share=0.0,
 )
 
 
@@ -588,9 +589,9 @@ def test_former_intern_gets_the_bonus(gap_other, gap_intern, intern_wins):
     other, intern = (int(r) for r in np.flatnonzero(model.students.alive)[:2])
     make_seeker(model, other, gap_other)
     make_seeker(model, intern, gap_intern, last_host=0)
-    hires = labour_market.match_graduates(model)
-    assert len(hires) == 1
-    row, firm, quality = hires[0]
+    rows, firms, qualities = labour_market.match_graduates(model)
+    assert len(rows) == 1
+    row, firm, quality = int(rows[0]), int(firms[0]), float(qualities[0])
     assert firm == 0
     assert row == (intern if intern_wins else other)
     st_ = model.students
@@ -607,8 +608,8 @@ def test_without_intern_bonus_the_better_match_wins():
     make_seeker(model, other, 0.05)
     make_seeker(model, intern, 0.1, last_host=0)
     model.p["intern_bonus"] = 0.0
-    hires = labour_market.match_graduates(model)
-    assert [h[0] for h in hires] == [other]
+    rows, _, _ = labour_market.match_graduates(model)
+    assert rows.tolist() == [other]
 
 
 def test_reservation_falls_with_months_unemployed():
@@ -627,10 +628,10 @@ def test_seeker_accepts_a_poor_match_only_after_months_unemployed(months, hired)
     gap = 0.5 / 1.8  # match quality 0.5 < reservation 0.55 at graduation
     make_seeker(model, row, gap, months=months)
     assert bool(labour_market.reservation(model, np.array([months]))[0] <= 0.5) == hired
-    hires = labour_market.match_graduates(model)
-    assert (len(hires) == 1) is hired
+    rows, _, quality = labour_market.match_graduates(model)
+    assert (len(rows) == 1) is hired
     if hired:
-        assert hires[0][2] == pytest.approx(0.5)
+        assert quality[0] == pytest.approx(0.5)
 
 
 # ---------------------------------------------------- trust, dissolution, memory
@@ -662,7 +663,7 @@ def test_low_trust_partnerships_dissolve_at_review_and_are_remembered():
     model.step()  # step 12: yearly review
     for q in low:
         assert q.state == "ended" and q.reason == "low_trust" and q.end_step == 12
-        assert model.network.pair[q.university, q.firm] == -1
+        assert model.network.pair[q.university, q.firm, q.kind] == -1
         assert model.network.memory[(q.university, q.firm)] == pytest.approx(0.2)
     assert all(q.state == "active" for q in high)
     assert model.network.dissolved == len(low)
@@ -674,7 +675,7 @@ def test_university_with_bad_memory_refuses_that_firm():
     bad = low[0]
     assert not cooperation.university_accepts(model, bad.university, bad.firm)
     fresh_firm = next(f.index for f in model.firms_by_sector[0]
-                      if model.network.pair[0, f.index] < 0
+                      if (model.network.pair[0, f.index] < 0).all()
                       and (0, f.index) not in model.network.memory)
     assert cooperation.university_accepts(model, 0, fresh_firm)
     # the refused firm remembers badly with every university of its sector: no new negotiation

@@ -1,9 +1,21 @@
-"""The Firm agent: vacancies, drifting skill demand, and partnering decisions."""
+"""The Firm agent: graduate positions and vacancies, drifting skill demand, partnering."""
 
 from __future__ import annotations
 
 import mesa
 import numpy as np
+
+
+def _model_array(name: str, kind: type, doc: str):
+    """A firm attribute kept in the model array ``name`` (updated for all firms at once)."""
+
+    def get(self):
+        return kind(getattr(self.model, name)[self.index])
+
+    def set_(self, value):
+        getattr(self.model, name)[self.index] = value
+
+    return property(get, set_, doc=doc)
 
 
 class Firm(mesa.Agent):
@@ -12,32 +24,36 @@ class Firm(mesa.Agent):
     Attributes:
         index: position in ``model.firms``.
         sector: field index of its sector.
-        large: large firms have five times the vacancies and placement slots.
+        large: large firms are ``large_firm_size`` times a small one.
+        size: relative size (1 for small firms); scales graduate positions,
+            placement slots and how many partnerships the firm keeps.
+        positions: graduate-level positions; grow with the sector each year.
         offset: (K,) fixed deviation of its demand from the sector's demand.
-        vacancies: graduate vacancies still open this year.
+        vacancies: graduate vacancies still open this year (kept in the model's
+            ``firm_vacancies`` array, which the labour market updates at once).
+        opened: vacancies opened this year (yearly need plus positions re-opened
+            by leavers; the model's ``firm_opened`` array).
         downturn: True in a year of business downturn.
         expected_value: (3,) expected yearly value of a partnership of each
             kind, learned from realised values.
-        satisfaction: in [0, 1], moving average of hire and partnership quality.
+        satisfaction: in [0, 1], moving average of hire and partnership quality;
+            raises the firm's contact rate.
     """
 
-    SIZE_FACTOR = 5.0
-
-    def __init__(self, model, index, sector, large, offset, expected_value):
+    def __init__(self, model, index, sector, large, size, positions, offset, expected_value):
         super().__init__(model)
         self.index = index
         self.sector = sector
         self.large = bool(large)
+        self.size = float(size)
+        self.positions = float(positions)
         self.offset = offset
-        self.vacancies = 0
         self.downturn = False
         self.expected_value = np.asarray(expected_value, dtype=float)
-        self.satisfaction = 0.5
 
-    @property
-    def size(self) -> float:
-        """Relative size: 5 for large firms, 1 for small."""
-        return self.SIZE_FACTOR if self.large else 1.0
+    vacancies = _model_array("firm_vacancies", int, "graduate vacancies still open this year")
+    opened = _model_array("firm_opened", int, "vacancies opened this year")
+    satisfaction = _model_array("firm_satisfaction", float, "satisfaction in [0, 1]")
 
     def demand(self) -> np.ndarray:
         """Current skill demand: the sector's demand plus the firm's offset."""

@@ -7,7 +7,6 @@ import numpy as np
 
 UNIVERSITY_KINDS = ("technical", "art", "comprehensive")
 FIELDS_TAUGHT = {"technical": (0,), "art": (1,), "comprehensive": (0, 1, 2)}
-SIZE_WEIGHT = {"technical": 1.0, "art": 0.6, "comprehensive": 1.5}
 
 
 class University(mesa.Agent):
@@ -20,8 +19,9 @@ class University(mesa.Agent):
         curriculum: (n_fields, K) what each programme teaches (unused rows for
             fields not taught).
         teaching_quality: scales how fast students learn the curriculum.
-        reputation: in [0, 1]; firms favour reputable partners; accreditation
-            failures lower it.
+        reputation: in [0, 1]; moves each year toward its graduates' 6-month
+            employment rate, falls with failed accreditation reviews; firms
+            favour reputable partners and reputable programmes admit more.
         capacity: partnerships its staff can coordinate at once.
         intake_factor: (n_fields,) multiplier of each programme's intake.
         accredited: (n_fields,) result of the last accreditation review.
