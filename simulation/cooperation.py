@@ -187,6 +187,7 @@ def progress_negotiations(model) -> None:
                 net.end(q, model.steps, "abandoned")
                 continue
         net.activate(q, model.steps)
+        model.firm_costs += model.levers.set_up_cost()  # the one-off set-up, paid at signing
         if grant > 0:
             q.grant = grant
             q.grant_until = q.grant_expiry = model.steps + 12 * p["fund_grant_years"]
@@ -199,11 +200,14 @@ def pay_monthly_costs(model) -> None:
 
     Grants are paid while they run (then released from the fund's
     commitments); forgone tax is the tax-break rate times the firm's gross
-    cost; firm lecturers' stipends go to the 'other' line.
+    cost; firm lecturers' stipends go to the 'other' line.  Firms' gross
+    partnership costs are added to ``model.firm_costs`` (the societal
+    perspective of the evaluation).
     """
     gov, p, lv, net = model.government, model.p, model.levers, model.network
+    gross = sum(lv.gross_cost(k) * net.count_active(k) for k in range(len(KINDS)))
+    model.firm_costs += gross / 12.0  # what partnering costs firms before tax breaks and grants
     if p["tax_break_rate"] > 0:
-        gross = sum(lv.gross_cost(k) * net.count_active(k) for k in range(len(KINDS)))
         gov.pay("forgone_tax", p["tax_break_rate"] * gross / 12.0)
     for q in list(gov.committed.values()):  # the running grants (all of active partnerships)
         if q.has_grant(model.steps):

@@ -95,6 +95,69 @@ def graduate_level_hires(model) -> float:
     return float(sum(model.field_hires[-12:]))
 
 
+# --------------------------------------------------------------- evaluation
+# The effect and cost measures of the policy evaluation (simulation.evaluation).
+# The horizon is the whole run, from its first month; every month t (t = 1, 2, ...)
+# is discounted by d_t = (1 + discount_rate)^(-(t - 1) / 12).
+EVALUATION_MEASURES = ("employment_months", "matched_employment_months",
+                       "cost_government", "cost_societal")
+_LEDGER = ("spend", "transfers", "firms")  # cumulative values at the last month, for differences
+
+
+def reference_graduates(p: dict) -> float:
+    """The fixed reference population: graduates the model follows at a steady state.
+
+    ``n_students / study_years`` graduates a year, each followed for
+    ``tracking_months``; it depends on parameters only, so a lever that
+    shrinks cohorts does not change it.
+    """
+    return p["n_students"] / p["study_years"] * p["tracking_months"] / 12.0
+
+
+def new_evaluation() -> dict[str, float]:
+    """Empty discounted sums (and the ledgers' last values)."""
+    return dict.fromkeys((*EVALUATION_MEASURES, *(f"_last_{k}" for k in _LEDGER)), 0.0)
+
+
+def accumulate_evaluation(model) -> None:
+    """Add this month's discounted effects and costs to ``model.evaluation``.
+
+    Effects are rates, per 1,000 graduates: the share of the graduates in the
+    model this month (every cohort followed, older seekers included) who are
+    employed or self-employed, and who hold a graduate-level job of their own
+    field, times 1,000; summed over months they are employment-months per
+    1,000 graduates.  Costs are this month's spending per 1,000 graduates of
+    the fixed reference population (:func:`reference_graduates`), in kCNY:
+    government (grants, subsidies, forgone tax, programme costs) and societal
+    (government plus firms' gross partnership and set-up costs, minus the
+    transfers from government to firms: grants, subsidies and forgone tax).
+    """
+    st, ev, gov = model.students, model.evaluation, model.government
+    d = (1.0 + model.p["discount_rate"]) ** (-(model.steps - 1) / 12.0)
+    grads = st.alive & (st.months_since_grad >= 0)
+    n = int(grads.sum())
+    if n:
+        status, employer = st.status[grads], st.employer[grads]
+        working = (status == EMPLOYED) | (status == SELF_EMPLOYED)
+        at_firm = (status == EMPLOYED) & (employer >= 0)
+        own = at_firm & (model.firm_sector[np.maximum(employer, 0)] == st.field[grads])
+        ev["employment_months"] += d * 1000.0 * working.sum() / n
+        ev["matched_employment_months"] += d * 1000.0 * own.sum() / n
+    now = {"spend": gov.total_spending,
+           "transfers": gov.spending["grants"] + gov.spending["forgone_tax"],
+           "firms": model.firm_costs}
+    month = {k: now[k] - ev[f"_last_{k}"] for k in _LEDGER}
+    per = 1000.0 / reference_graduates(model.p)
+    ev["cost_government"] += d * per * month["spend"]
+    ev["cost_societal"] += d * per * (month["spend"] + month["firms"] - month["transfers"])
+    for k in _LEDGER:
+        ev[f"_last_{k}"] = now[k]
+
+
+def _evaluation(key: str) -> Callable:
+    return lambda m: m.evaluation[key]
+
+
 def _latest(key: str, months: int) -> Callable:
     def report(model) -> float:
         for rec in reversed(model.cohort_records):
@@ -193,6 +256,19 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in [
     Outcome("spending_other", CUMULATIVE, "kCNY",
             "meetings, lecturer stipends, incubator places, evaluations, accreditation "
             "reviews, the fast-track office", _spend("other")),
+    Outcome("employment_months", CUMULATIVE, "employment-months per 1,000 graduates",
+            "discounted employment-months of graduates (every cohort followed) per 1,000, "
+            "over the run: the evaluation's effect", _evaluation("employment_months")),
+    Outcome("matched_employment_months", CUMULATIVE, "employment-months per 1,000 graduates",
+            "the same in graduate-level jobs of the graduate's own field",
+            _evaluation("matched_employment_months")),
+    Outcome("cost_government", CUMULATIVE, "kCNY per 1,000 graduates",
+            "discounted government spending over the run per 1,000 graduates of the fixed "
+            "reference population", _evaluation("cost_government")),
+    Outcome("cost_societal", CUMULATIVE, "kCNY per 1,000 graduates",
+            "discounted government spending plus firms' partnership costs minus transfers "
+            "(grants, subsidies, forgone tax), per 1,000 reference graduates",
+            _evaluation("cost_societal")),
     Outcome("government_spending", CUMULATIVE, "kCNY",
             "grants + forgone tax + other", lambda m: m.government.total_spending),
 ]}
@@ -228,14 +304,3 @@ def summarise(model) -> dict[str, float]:
         else:
             out[name] = float(o.reporter(model))
     return out
-
-
-def cost_per_additional_employed(policy: dict, reference: dict) -> float:
-    """Extra government spending per extra graduate employed at 12 months.
-
-    Both arguments are run summaries (:func:`summarise`) of paired runs.
-    Infinite when the policy employs no more graduates than the reference.
-    """
-    extra = policy["employed_graduates"] - reference["employed_graduates"]
-    cost = policy["government_spending"] - reference["government_spending"]
-    return cost / extra if extra > 0 else float("inf")

@@ -24,7 +24,7 @@ from simulation import (
 from simulation.agents import Firm, Government, Student, University
 from simulation.agents.university import FIELDS_TAUGHT
 from simulation.graduates import GRADUATION_MONTH
-from simulation.metrics import model_reporters, summarise
+from simulation.metrics import accumulate_evaluation, model_reporters, new_evaluation, summarise
 from simulation.parameters import resolve
 from simulation.partnerships import PartnershipNetwork
 from simulation.policy import CO_CURRICULUM, JOINT_RESEARCH, KINDS, PLACEMENT, Levers
@@ -80,6 +80,8 @@ class IndustryEducationModel(mesa.Model):
         self.vacancy_log: list[tuple[int, int, int]] = []  # (year, opened, unfilled at lapse)
         self.field_hires: list[int] = []  # graduate-level hires in own field, by month
         self.startups_founded = 0
+        self.firm_costs = 0.0  # firms' gross partnership and set-up costs so far, kCNY
+        self.evaluation = new_evaluation()  # discounted sums for the policy evaluation
         self._enrolment: np.ndarray | None = None  # programme enrolment, counted on demand
         n_u = len(self.universities)
         self.university_employment = np.full(n_u, np.nan)  # last 6-month rate, all programmes
@@ -287,6 +289,7 @@ class IndustryEducationModel(mesa.Model):
         if self.month == GRADUATION_MONTH:
             self._end_academic_year()
         graduates.follow(self)
+        accumulate_evaluation(self)
         self.datacollector.collect(self)
 
     def _start_academic_year(self) -> None:

@@ -132,6 +132,8 @@ TAX = "China 2019: 30% of investment in vocational education offset against educ
 HALFLIFE = "secondary reports: skills half-life about 5 years (0.5 ** (1/60) per month)"
 MYCOS_LEAVE = "MyCOS 2019: 33% of the class of 2018 left their first job within 6 months"
 CPB = "Cornet et al., CPB DP 58 (2006): 1 in 10 innovation vouchers was deadweight"
+DISCOUNT = ("Sanders et al., JAMA 316 (2016), Second Panel on Cost-Effectiveness in Health and "
+            "Medicine: 3% a year for costs and effects")
 JOBFAIR = "Abebe et al., World Bank PRWP 8092: about 1 hire per 10 firms at a job fair"
 
 _DECLARATIONS = [
@@ -377,6 +379,9 @@ _DECLARATIONS = [
                                ("seeking", 0.2, "not working"))],
     _p("satisfaction_placement_bonus", "observation", "satisfaction_placement_bonus", 0.1, 0.0,
        1.0, "index", "satisfaction added for graduates who had a placement"),
+    # --- evaluation -----------------------------------------------------------
+    _p("discount_rate", "evaluation", "discount_rate", 0.03, 0.0, 0.5, "per year",
+       "yearly rate at which costs and effects are discounted from the first month", DISCOUNT),
     # --- levers ---------------------------------------------------------------
     _p("fund_budget", "levers.dedicated_fund", "budget", 0.0, 0.0, 1e9, "kCNY per year",
        "yearly budget of the dedicated fund (0: lever off)", lever=True),

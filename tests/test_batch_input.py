@@ -65,6 +65,8 @@ CORPUS = {
                                  "design.parameters.linkage_meetings.high", "got 40"),
     "design_unknown_key": ("bad/design_unknown_key.toml", "design.levels", "unknown key"),
     "design_base_missing": ("bad/design_base_missing.toml", "design.base", "not found"),
+    "wtp_negative": ("bad/wtp_negative.toml", "batch.willingness_to_pay", "got -5.0"),
+    "wtp_string": ("bad/wtp_string.toml", "batch.willingness_to_pay", "'five'"),
 }
 
 
@@ -107,6 +109,8 @@ def test_validate_reports_the_same_errors(stem, capsys):
         (["--ci-width", "nan"], "--ci-width must be a number > 0"),
         (["--backend", "serial", "--scheduler", "tcp://127.0.0.1:1"], "--backend dask"),
         (["--backend", "threads"], "invalid choice"),
+        (["--wtp", "-1"], "--wtp must be a number in [0, 1e6]"),
+        (["--wtp", "nan"], "--wtp must be a number in [0, 1e6]"),
     ],
 )
 def test_bad_command_line_gives_exit_2_and_no_store(argv, fragment, tmp_path, capsys):

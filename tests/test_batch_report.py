@@ -51,6 +51,30 @@ def test_report_csv_has_means_differences_and_intervals(store, capsys):
     assert row["diff"] == pytest.approx(means["tax"] - means["base"])
 
 
+def test_batch_and_report_print_the_policy_evaluation_without_infinities(store, capsys):
+    assert main(["report", str(store), "--no-figure", "--wtp", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "### policy evaluation against base" in out
+    assert "#### government perspective" in out and "#### societal perspective" in out
+    assert "willingness to pay 3 kCNY" in out and "Incremental analysis" in out
+    assert "inf" not in out.replace("info", "")
+    table = pd.read_csv(store / "evaluation.csv")
+    assert set(table["scenario"]) == {"tax", "package"}
+    assert set(table["perspective"]) == {"government", "societal"}
+    assert (table["wtp"] == 3.0).all()
+    assert pd.read_parquet(store / "evaluation.parquet").shape == table.shape
+    front = pd.read_parquet(store / "frontier.parquet")
+    assert {"option", "status", "icer"} <= set(front.columns)
+
+
+def test_report_figures_draws_the_three_evaluation_figures(store, capsys):
+    assert main(["report", str(store), "--no-figure", "--figures"]) == 0
+    for name in ("ce_plane.png", "acceptability.png", "frontier.png"):
+        assert (store / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+    curves = pd.read_csv(store / "acceptability.csv")
+    assert curves["p_cost_effective"].between(0, 1).all()
+
+
 def test_report_of_a_directory_without_a_store_is_an_input_error(tmp_path, capsys):
     assert main(["report", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()

@@ -16,6 +16,7 @@ A batch file has a ``[batch]`` table and either a list of scenario files or a
     keep_timeseries = false  # also store every run's monthly outcomes
     common_random_numbers = true
     max_replicates = 200     # cap for --ci-width
+    willingness_to_pay = 5.0 # kCNY per employment-month, for the policy evaluation
 
     [population]             # any scenario-file section: applied to every scenario,
     n_students = 5000        # overriding the scenario files' own values
@@ -63,9 +64,10 @@ BATCH_KEYS = {
     "keep_timeseries": ("a boolean", bool),
     "common_random_numbers": ("a boolean", bool),
     "max_replicates": ("an integer in [1, 100000] and >= batch.replicates", int),
+    "willingness_to_pay": ("a number in [0, 1e6] (kCNY per employment-month)", (int, float)),
 }
 RANGES = {"replicates": (1, 100_000), "seed": (0, 2**63 - 1), "years": (1, 200),
-          "max_replicates": (1, 100_000)}
+          "max_replicates": (1, 100_000), "willingness_to_pay": (0, 1e6)}
 MAX_SCENARIOS = 10_000
 
 
@@ -84,6 +86,7 @@ class Batch:
     keep_timeseries: bool = False
     common_random_numbers: bool = True
     max_replicates: int = 200
+    willingness_to_pay: float | None = None
     description: str = ""
     source: str = ""
     scenario_sources: dict[str, str] = field(default_factory=dict)
@@ -121,6 +124,7 @@ class Batch:
             "keep_timeseries": self.keep_timeseries,
             "common_random_numbers": self.common_random_numbers,
             "max_replicates": self.max_replicates,
+            "willingness_to_pay": self.willingness_to_pay,
         }
 
 
@@ -181,6 +185,8 @@ def load_batch(path: str | Path) -> Batch:
         keep_timeseries=settings.get("keep_timeseries", False),
         common_random_numbers=settings.get("common_random_numbers", True),
         max_replicates=max_replicates, description=settings.get("description", ""),
+        willingness_to_pay=(float(settings["willingness_to_pay"])
+                            if "willingness_to_pay" in settings else None),
         source=source, scenario_sources=sources,
     )
 
@@ -191,7 +197,10 @@ def _check_batch_table(table: dict[str, Any], source: str) -> dict[str, Any]:
             raise InputError(source, f"batch.{key}",
                              f"unknown key batch.{key}{suggest(key, BATCH_KEYS)}")
         expect, kind = BATCH_KEYS[key]
-        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if kind is bool:
+            ok = isinstance(value, bool)
+        else:  # a boolean is not a number here
+            ok = isinstance(value, kind) and not isinstance(value, bool)
         if isinstance(value, float) and not math.isfinite(value):
             ok = False
         if ok and key in RANGES:

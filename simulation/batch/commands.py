@@ -44,6 +44,7 @@ def register(subparsers) -> None:
                             "interval is narrower than this (up to batch.max_replicates)")
     batch.add_argument("--format", choices=("markdown", "csv"), default="markdown",
                        help="format of the printed table")
+    _evaluation_options(batch)
     batch.set_defaults(func=cmd_batch)
 
     report = subparsers.add_parser(
@@ -54,7 +55,20 @@ def register(subparsers) -> None:
     report.add_argument("--figure", default=None,
                         help="image file for the effects figure (default: DIR/effects.png)")
     report.add_argument("--no-figure", action="store_true", help="print the table only")
+    report.add_argument("--figures", action="store_true",
+                        help="also draw the evaluation figures: cost-effectiveness plane, "
+                             "acceptability curves and efficient frontier (PNG files in DIR)")
+    _evaluation_options(report)
     report.set_defaults(func=cmd_report)
+
+
+def _evaluation_options(parser) -> None:
+    parser.add_argument("--wtp", type=float, default=None,
+                        help="willingness to pay, kCNY per employment-month, for net monetary "
+                             "benefit (default: batch.willingness_to_pay, else 5)")
+    parser.add_argument("--effect", choices=("employment_months", "matched_employment_months"),
+                        default="employment_months",
+                        help="effect measure of the policy evaluation")
 
 
 def _check_args(args: argparse.Namespace) -> str:
@@ -64,6 +78,7 @@ def _check_args(args: argparse.Namespace) -> str:
     if args.chunk_size is not None and args.chunk_size < 1:
         raise InputError("--chunk-size", "--chunk-size",
                          f"--chunk-size must be an integer >= 1; got {args.chunk_size}")
+    _check_wtp(args)
     if args.ci_width is not None and not (math.isfinite(args.ci_width) and args.ci_width > 0):
         raise InputError("--ci-width", "--ci-width",
                          f"--ci-width must be a number > 0; got {args.ci_width}")
@@ -75,6 +90,11 @@ def _check_args(args: argparse.Namespace) -> str:
     if out.exists() and not out.is_dir():
         raise InputError(str(out), "--out", "--out must be a directory; a file is in the way")
     return backend
+
+
+def _check_wtp(args: argparse.Namespace) -> None:
+    if args.wtp is not None and not (math.isfinite(args.wtp) and 0 <= args.wtp <= 1e6):
+        raise InputError("--wtp", "--wtp", f"--wtp must be a number in [0, 1e6]; got {args.wtp}")
 
 
 def _provenance(batch, backend: str, args: argparse.Namespace) -> dict:
@@ -90,7 +110,8 @@ def _provenance(batch, backend: str, args: argparse.Namespace) -> dict:
 def _command_line(args: argparse.Namespace) -> list[str]:
     """The ``iesim batch`` command line that gives this session (from parsed options)."""
     line = ["iesim", "batch", str(args.file), "--out", str(args.out)]
-    for name in ("backend", "scheduler", "workers", "chunk_size", "ci_width", "format"):
+    for name in ("backend", "scheduler", "workers", "chunk_size", "ci_width", "format", "wtp",
+                 "effect"):
         value = getattr(args, name)
         if value is not None:
             line += [f"--{name.replace('_', '-')}", str(value)]
@@ -163,7 +184,8 @@ def _run(args, batch, task, store, backend, replicates) -> int:
         print(f"error: cannot write results to {store.root}: {exc}", file=sys.stderr)
         return 1
     print(format_table(result.table, batch.reference, args.format), end="")
-    print(_cost_section(result.summary, batch.reference, args.format), end="")
+    print(_evaluation_section(result.summary, batch.reference, args, store.root,
+                              batch.willingness_to_pay), end="")
     total = len(store.manifest["runs"])
     if args.ci_width is not None:
         met = result.widest < args.ci_width
@@ -181,13 +203,54 @@ def _run(args, batch, task, store, backend, replicates) -> int:
     return 0
 
 
-def _cost_section(summary, reference: str | None, fmt: str) -> str:
-    """The cost per additional employed graduate, in Markdown output with a reference."""
-    if fmt != "markdown" or reference is None or summary is None or len(summary) == 0:
+def _evaluation_section(summary, reference: str | None, args, root: Path,
+                        batch_wtp: float | None, figures: bool = False) -> str:
+    """The policy evaluation: printed in Markdown, written as tidy tables (and figures) in ``root``."""
+    if reference is None or summary is None or len(summary) == 0:
         return ""
-    from simulation.cost_effectiveness import cost_table, format_cost_table
+    from simulation.batch.evaluation_report import format_evaluation
+    from simulation.evaluation import DEFAULT_WTP, evaluate
 
-    return format_cost_table(cost_table(summary, reference), reference)
+    wtp = args.wtp if args.wtp is not None else (batch_wtp if batch_wtp is not None
+                                                 else DEFAULT_WTP)
+    table = evaluate(summary, reference, wtp=wtp, effect=args.effect)
+    if table.empty:
+        return ""
+    paths = _write_evaluation(summary, table, reference, root, figures)
+    if paths:
+        print("evaluation: " + ", ".join(str(p) for p in paths), file=sys.stderr)
+    return format_evaluation(table, reference) if args.format == "markdown" else ""
+
+
+def _write_evaluation(summary, table, reference: str, root: Path, figures: bool) -> list[Path]:
+    """Tidy evaluation tables (CSV and Parquet) and, if asked, the three figures."""
+    import pandas as pd
+
+    from simulation.evaluation import PERSPECTIVES, acceptability, frontier, wtp_grid
+
+    wtp, effect = float(table["wtp"].iloc[0]), table["effect"].iloc[0]
+    grid = wtp_grid(table, wtp)
+    curves = pd.concat([acceptability(summary, reference, grid, effect, p) for p in PERSPECTIVES],
+                       ignore_index=True)
+    fronts = pd.concat([frontier(table, reference, p) for p in PERSPECTIVES], ignore_index=True)
+    written = []
+    try:
+        for name, frame in (("evaluation", table), ("acceptability", curves),
+                            ("frontier", fronts)):
+            for suffix in ("csv", "parquet"):
+                path = root / f"{name}.{suffix}"
+                if suffix == "csv":
+                    frame.to_csv(path, index=False, float_format="%.10g")
+                else:
+                    frame.to_parquet(path, index=False)
+                written.append(path)
+        if figures:
+            from simulation.batch.evaluation_figures import draw_all
+
+            written += draw_all(summary, table, curves, fronts, reference, root)
+    except OSError as exc:
+        print(f"warning: cannot write the evaluation to {root}: {exc}", file=sys.stderr)
+    return written
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -205,8 +268,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     ]
     scenarios = [s["name"] for s in meta.get("scenarios", [])] or None
     table = comparison(summary, report, reference, scenarios)
+    _check_wtp(args)
     print(format_table(table, reference, args.format), end="")
-    print(_cost_section(summary, reference, args.format), end="")
+    print(_evaluation_section(summary, reference, args, store.root,
+                              meta.get("willingness_to_pay"), figures=args.figures), end="")
     failures = store.failures()
     if failures:
         print(f"note: {len(failures)} runs failed and are left out", file=sys.stderr)

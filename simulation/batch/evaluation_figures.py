@@ -1,0 +1,111 @@
+"""The three figures of the policy evaluation (matplotlib, no pyplot).
+
+The cost-effectiveness plane, the acceptability curves and the efficient frontier.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simulation.evaluation import EFFECTS, PERSPECTIVES, paired
+
+
+def _figure(ncols: int, width: float = 5.2, height: float = 4.4):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width * ncols, height))
+    return fig, fig.subplots(1, ncols, squeeze=False)[0]
+
+
+def _save(fig, path: Path) -> Path:
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    return path
+
+
+def draw_plane(summary: pd.DataFrame, table: pd.DataFrame, reference: str, path: Path) -> Path:
+    """Cost-effectiveness plane per perspective: replicate pairs as points, means with 95% bars.
+
+    The dashed line is the willingness to pay: scenarios below it are cost-effective at it.
+    """
+    from matplotlib import colormaps
+
+    effect, wtp = table["effect"].iloc[0], float(table["wtp"].iloc[0])
+    fig, axes = _figure(len(PERSPECTIVES))
+    names = list(dict.fromkeys(table["scenario"]))
+    colours = colormaps["tab10"]
+    for ax, (perspective, cost) in zip(axes, PERSPECTIVES.items(), strict=True):
+        sub = table[table["perspective"] == perspective].set_index("scenario")
+        for i, name in enumerate(names):
+            if name not in sub.index:
+                continue
+            colour = colours(i % 10)
+            ax.scatter(paired(summary, reference, name, effect),
+                       paired(summary, reference, name, cost), s=8, alpha=0.35, color=colour)
+            row = sub.loc[name]
+            ax.errorbar(row.d_effect, row.d_cost,
+                        xerr=[[row.d_effect - row.d_effect_low], [row.d_effect_high - row.d_effect]],
+                        yerr=[[row.d_cost - row.d_cost_low], [row.d_cost_high - row.d_cost]],
+                        fmt="o", color=colour, markersize=5, capsize=2, label=name)
+        xmin, xmax = ax.get_xlim()
+        xs = np.linspace(min(xmin, 0.0), max(xmax, 0.0), 2)
+        ax.plot(xs, wtp * xs, "--", color="grey", linewidth=0.8, label=f"WTP {wtp:g}")
+        ax.axhline(0, color="black", linewidth=0.6)
+        ax.axvline(0, color="black", linewidth=0.6)
+        ax.set_xlabel(f"incremental effect ({EFFECTS[effect]})", fontsize=8)
+        ax.set_ylabel("incremental cost (kCNY per 1,000 graduates)", fontsize=8)
+        ax.set_title(f"{perspective} perspective, vs {reference}", fontsize=9)
+        ax.tick_params(labelsize=7)
+    axes[-1].legend(fontsize=6, loc="best")
+    return _save(fig, path)
+
+
+def draw_acceptability(curves: pd.DataFrame, path: Path) -> Path:
+    """Cost-effectiveness acceptability curves: P(NMB > 0) against willingness to pay."""
+    fig, axes = _figure(len(PERSPECTIVES))
+    for ax, perspective in zip(axes, PERSPECTIVES, strict=True):
+        sub = curves[curves["perspective"] == perspective]
+        for name, rows in sub.groupby("scenario", sort=False):
+            ax.plot(rows["wtp"], rows["p_cost_effective"], label=name, linewidth=1.2)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel("willingness to pay (kCNY per employment-month)", fontsize=8)
+        ax.set_ylabel("probability cost-effective", fontsize=8)
+        ax.set_title(f"acceptability, {perspective} perspective", fontsize=9)
+        ax.tick_params(labelsize=7)
+    axes[-1].legend(fontsize=6, loc="best")
+    return _save(fig, path)
+
+
+def draw_frontier(fronts: pd.DataFrame, path: Path) -> Path:
+    """Mean incremental cost against effect per option, the efficient frontier joined up."""
+    fig, axes = _figure(len(PERSPECTIVES))
+    marks = {"frontier": ("o", "tab:blue"), "dominated": ("x", "tab:red"),
+             "extendedly dominated": ("s", "tab:orange")}
+    for ax, perspective in zip(axes, PERSPECTIVES, strict=True):
+        sub = fronts[fronts["perspective"] == perspective]
+        for status, (marker, colour) in marks.items():
+            rows = sub[sub["status"] == status]
+            ax.scatter(rows["effect"], rows["cost"], marker=marker, color=colour, label=status)
+        line = sub[sub["status"] == "frontier"].sort_values("cost")
+        ax.plot(line["effect"], line["cost"], color="tab:blue", linewidth=1)
+        for row in sub.itertuples(index=False):
+            ax.annotate(row.option, (row.effect, row.cost), fontsize=6, xytext=(3, 3),
+                        textcoords="offset points")
+        ax.set_xlabel("incremental effect", fontsize=8)
+        ax.set_ylabel("incremental cost (kCNY per 1,000 graduates)", fontsize=8)
+        ax.set_title(f"efficient frontier, {perspective} perspective", fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.legend(fontsize=6, loc="best")
+    return _save(fig, path)
+
+
+def draw_all(summary, table, curves, fronts, reference: str, root: Path) -> list[Path]:
+    """The three figures in ``root``: ce_plane.png, acceptability.png, frontier.png."""
+    root = Path(root)
+    return [draw_plane(summary, table, reference, root / "ce_plane.png"),
+            draw_acceptability(curves, root / "acceptability.png"),
+            draw_frontier(fronts, root / "frontier.png")]

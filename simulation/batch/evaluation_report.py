@@ -1,0 +1,105 @@
+"""The policy evaluation of a batch as text: one table per perspective, and the frontier.
+
+Money is in kCNY per 1,000 graduates, with thousands separators; effects in
+employment-months per 1,000 graduates; ratios in kCNY per employment-month.
+An interval that does not exist is said in words, never printed as ``inf``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from simulation.evaluation import EFFECTS, PERSPECTIVES, frontier
+from simulation.fieller import FiellerResult, describe
+
+
+def money(x: float) -> str:
+    """KCNY with thousands separators and sensible precision ('n/a' for NaN)."""
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    return f"{x:+,.0f}" if abs(x) >= 100 else f"{x:+,.1f}"
+
+
+def amount(x: float) -> str:
+    """An effect: one decimal, signed ('n/a' for NaN)."""
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    return f"{x:+,.1f}"
+
+
+def ratio(x: float) -> str:
+    """A ratio in kCNY per employment-month, three significant figures ('n/a' if undefined)."""
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    return f"{x:,.3g}" if abs(x) < 1000 else f"{x:,.0f}"
+
+
+def interval(low: float, high: float, fmt) -> str:
+    """``[low, high]`` or 'n/a' when either end is missing."""
+    if any(v is None or not math.isfinite(v) for v in (low, high)):
+        return "n/a"
+    return f"[{fmt(low)}, {fmt(high)}]"
+
+
+def _icer_cells(row) -> list[str]:
+    if row.quadrant in ("dominant", "dominated"):
+        point = f"{row.quadrant} (ratio not informative)"
+    elif row.quadrant == "no difference in effect":
+        point = "undefined (no effect)"
+    else:
+        point = ratio(row.icer)
+    fieller = describe(FiellerResult(row.icer, row.fieller_low, row.fieller_high, row.icer_kind))
+    boot = interval(row.bootstrap_low, row.bootstrap_high, ratio)
+    if boot == "n/a":
+        boot = "none (effect changes sign across resamples)"
+    return [point, fieller, boot]
+
+
+def format_evaluation(table: pd.DataFrame, reference: str) -> str:
+    """The evaluation in Markdown ('' when there is nothing to show).
+
+    Per perspective: the scenarios' increments, ICER, NMB and P(cost-effective),
+    then the efficient frontier.
+    """
+    if table.empty:
+        return ""
+    effect = table["effect"].iloc[0]
+    wtp = table["wtp"].iloc[0]
+    lines = [f"### policy evaluation against {reference}", "",
+             f"Effect: discounted {EFFECTS[effect]} over the run; costs: discounted kCNY per 1,000 "
+             f"graduates of the reference population; willingness to pay {wtp:g} kCNY per "
+             "employment-month; paired replicates, 95% intervals.", ""]
+    for perspective in PERSPECTIVES:
+        sub = table[table["perspective"] == perspective]
+        if sub.empty:
+            continue
+        lines += [f"#### {perspective} perspective", "",
+                  "| scenario | pairs | incremental cost | incremental effect | plane | ICER "
+                  "(kCNY per employment-month) | Fieller 95% | bootstrap 95% | NMB at "
+                  f"{wtp:g} | P(cost-effective) |",
+                  "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
+        for row in sub.itertuples(index=False):
+            cells = [row.scenario, str(row.pairs),
+                     f"{money(row.d_cost)} {interval(row.d_cost_low, row.d_cost_high, money)}",
+                     f"{amount(row.d_effect)} {interval(row.d_effect_low, row.d_effect_high, amount)}",
+                     row.quadrant, *_icer_cells(row),
+                     f"{money(row.nmb)} {interval(row.nmb_low, row.nmb_high, money)}",
+                     f"{row.p_cost_effective:.2f}"]
+            lines.append("| " + " | ".join(cells) + " |")
+        lines += ["", format_frontier(frontier(table, reference, perspective)), ""]
+    return "\n".join(lines) + "\n"
+
+
+def format_frontier(front: pd.DataFrame) -> str:
+    """Markdown table of the incremental analysis (mean increments against the reference)."""
+    lines = ["Incremental analysis (sorted by cost; ICER against the previous option on the "
+             "efficient frontier):", "",
+             "| option | incremental cost | incremental effect | status | ICER | compared with |",
+             "|---|---:|---:|---|---:|---|"]
+    for row in front.itertuples(index=False):
+        status = row.status + (f" by {row.dominated_by}" if row.dominated_by else "")
+        lines.append(f"| {row.option} | {money(row.cost)} | {amount(row.effect)} | {status} | "
+                     f"{ratio(row.icer) if row.compared_with else ''} | {row.compared_with} |")
+    return "\n".join(lines)
