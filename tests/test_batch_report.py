@@ -58,7 +58,9 @@ def test_batch_and_report_print_the_policy_evaluation_without_infinities(store, 
     assert "#### government perspective" in out and "#### societal perspective" in out
     assert "willingness to pay 3 kCNY" in out and "Incremental analysis" in out
     assert "inf" not in out.replace("info", "")
+    assert "#### with matched employment-months per 1,000 graduates as the effect" in out
     table = pd.read_csv(store / "evaluation.csv")
+    assert set(table["effect"]) == {"employment_months", "matched_employment_months"}
     assert set(table["scenario"]) == {"tax", "package"}
     assert set(table["perspective"]) == {"government", "societal"}
     assert (table["wtp"] == 3.0).all()

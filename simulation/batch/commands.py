@@ -208,7 +208,7 @@ def _evaluation_section(summary, reference: str | None, args, root: Path,
     """The policy evaluation: printed in Markdown, written as tidy tables (and figures) in ``root``."""
     if reference is None or summary is None or len(summary) == 0:
         return ""
-    from simulation.batch.evaluation_report import format_evaluation
+    from simulation.batch.evaluation_report import format_alternative, format_evaluation
     from simulation.evaluation import DEFAULT_WTP, evaluate
 
     wtp = args.wtp if args.wtp is not None else (batch_wtp if batch_wtp is not None
@@ -216,14 +216,20 @@ def _evaluation_section(summary, reference: str | None, args, root: Path,
     table = evaluate(summary, reference, wtp=wtp, effect=args.effect)
     if table.empty:
         return ""
-    paths = _write_evaluation(summary, table, reference, root, figures)
+    other = "matched_employment_months" if args.effect == "employment_months" \
+        else "employment_months"
+    alternative = evaluate(summary, reference, wtp=wtp, effect=other)
+    paths = _write_evaluation(summary, table, alternative, reference, root, figures)
     if paths:
         print("evaluation: " + ", ".join(str(p) for p in paths), file=sys.stderr)
-    return format_evaluation(table, reference) if args.format == "markdown" else ""
+    if args.format != "markdown":
+        return ""
+    return format_evaluation(table, reference) + format_alternative(alternative)
 
 
-def _write_evaluation(summary, table, reference: str, root: Path, figures: bool) -> list[Path]:
-    """Tidy evaluation tables (CSV and Parquet) and, if asked, the three figures."""
+def _write_evaluation(summary, table, alternative, reference: str, root: Path,
+                      figures: bool) -> list[Path]:
+    """Tidy evaluation tables (CSV and Parquet; both effect measures) and, if asked, the figures."""
     import pandas as pd
 
     from simulation.evaluation import PERSPECTIVES, acceptability, frontier, wtp_grid
@@ -235,7 +241,8 @@ def _write_evaluation(summary, table, reference: str, root: Path, figures: bool)
     fronts = pd.concat([frontier(table, reference, p) for p in PERSPECTIVES], ignore_index=True)
     written = []
     try:
-        for name, frame in (("evaluation", table), ("acceptability", curves),
+        both = pd.concat([table, alternative], ignore_index=True)
+        for name, frame in (("evaluation", both), ("acceptability", curves),
                             ("frontier", fronts)):
             for suffix in ("csv", "parquet"):
                 path = root / f"{name}.{suffix}"

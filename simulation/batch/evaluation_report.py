@@ -92,6 +92,23 @@ def format_evaluation(table: pd.DataFrame, reference: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def format_alternative(table: pd.DataFrame) -> str:
+    """A short table of the evaluation with the other effect measure ('' if empty)."""
+    if table.empty:
+        return ""
+    effect, wtp = table["effect"].iloc[0], table["wtp"].iloc[0]
+    lines = [f"#### with {EFFECTS[effect]} as the effect", "",
+             "| scenario | perspective | incremental effect | ICER | NMB at "
+             f"{wtp:g} | P(cost-effective) |", "|---|---|---:|---:|---:|---:|"]
+    for row in table.itertuples(index=False):
+        point = ratio(row.icer) if row.quadrant not in ("dominant", "dominated") else row.quadrant
+        lines.append(f"| {row.scenario} | {row.perspective} | {amount(row.d_effect)} "
+                     f"{interval(row.d_effect_low, row.d_effect_high, amount)} | {point} | "
+                     f"{money(row.nmb)} {interval(row.nmb_low, row.nmb_high, money)} | "
+                     f"{row.p_cost_effective:.2f} |")
+    return "\n".join(lines) + "\n\n"
+
+
 def format_frontier(front: pd.DataFrame) -> str:
     """Markdown table of the incremental analysis (mean increments against the reference)."""
     lines = ["Incremental analysis (sorted by cost; ICER against the previous option on the "
