@@ -9,33 +9,45 @@ import argparse
 import sys
 from pathlib import Path
 
-from simulation.errors import InputError
+from simulation.errors import InputError, one_line
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from simulation.scenarios import load_scenario, read_toml
+    from simulation.scenarios import NESTED_TOO_DEEPLY, load_scenario, read_toml
 
     for path in args.files:
-        data = read_toml(path)
-        if "batch" in data:
-            from simulation.batch.batchfile import load_batch
+        try:
+            data = read_toml(path)
+            if "batch" in data:
+                from simulation.batch.batchfile import load_batch
 
-            load_batch(path)
-        else:
-            load_scenario(path)
+                load_batch(path)
+            else:
+                load_scenario(path)
+        except RecursionError:  # deep nesting met by a check that recurses
+            raise InputError(path, None, NESTED_TOO_DEEPLY) from None
         print(f"ok: {path}")
     return 0
 
 
+def _check_range(option: str, value: int | None, low: int, high: int) -> None:
+    """Refuse an integer option outside [low, high], in the scenario files' words."""
+    if value is not None and not low <= value <= high:
+        shown = "2**63-1" if high == 2**63 - 1 else high
+        raise InputError("", option, f"{option} must be an integer in [{low}, {shown}]; got {value}")
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from simulation.run import run_scenario_file
+    from simulation.scenarios import SEED_RANGE, YEARS_RANGE
 
-    if args.years is not None and args.years < 1:
-        raise InputError("", "--years", f"--years must be an integer >= 1; got {args.years}")
-    if args.seed is not None and args.seed < 0:
-        raise InputError("", "--seed", f"--seed must be an integer >= 0; got {args.seed}")
-    out = Path(args.out) if args.out else None
-    table = run_scenario_file(args.scenario, seed=args.seed, years=args.years, out=out)
+    _check_range("--years", args.years, *YEARS_RANGE)
+    _check_range("--seed", args.seed, *SEED_RANGE)
+    if args.out is not None and not args.out.strip():
+        raise InputError("", "--out", f"--out must be a directory path; got {args.out!r}")
+    out = Path(args.out) if args.out is not None else None
+    table = run_scenario_file(args.scenario, seed=args.seed, years=args.years, out=out,
+                              overwrite=args.overwrite)
     print(table)
     return 0
 
@@ -44,7 +56,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one ``error:`` line, exit 2."""
 
     def error(self, message: str):  # noqa: D401
-        print(f"error: {self.prog}: {message}", file=sys.stderr)
+        print(f"error: {one_line(f'{self.prog}: {message}')}", file=sys.stderr)
         raise SystemExit(2)
 
 
@@ -57,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=None, help="override the file's seed")
     run.add_argument("--years", type=int, default=None, help="override the simulated years")
     run.add_argument("--out", default=None, help="directory for timeseries.parquet and summary.json")
+    run.add_argument("--overwrite", action="store_true",
+                     help="replace the results of an earlier run in --out (refused without)")
     run.set_defaults(func=_cmd_run)
 
     val = sub.add_parser("validate", help="check scenario or batch files without running")

@@ -125,6 +125,8 @@ class IndustryEducationModel(mesa.Model):
                 firm.expected_value = self._nominal_values(firm) * p["prior_value_ratio"] * noise
                 self.firms.append(firm)
                 self.firms_by_sector[sector].append(firm)
+        if not self.firms:
+            raise ValueError("the model needs at least one firm")
         self.firm_sector = np.array([f.sector for f in self.firms], dtype=np.int64)
         self.firm_size = np.array([f.size for f in self.firms], dtype=float)
         self.firm_offsets = np.array([f.offset for f in self.firms]).reshape(len(self.firms), k)

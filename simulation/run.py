@@ -2,8 +2,11 @@
 
 Loads and validates a scenario file, runs the model with the file's seed
 (or an override), and writes the monthly time series (Parquet) and the
-run's summary (JSON) to an output directory.  Files are written to a
-temporary name and renamed, so an interrupted run leaves no partial file.
+run's summary (JSON) to an output directory.  The directory is checked
+before the run (it must be a directory, or a path where one can be made, and
+writable; it must not hold an earlier run's files unless ``overwrite``), so
+a bad ``--out`` costs no simulation.  Files are written to a temporary name
+and renamed, so an interrupted run leaves no partial file.
 """
 
 from __future__ import annotations
@@ -11,11 +14,16 @@ from __future__ import annotations
 import json
 import math
 import os
+import tempfile
 from pathlib import Path
 
+from simulation.errors import InputError
 from simulation.metrics import OUTCOMES
 from simulation.model import IndustryEducationModel
 from simulation.scenarios import Scenario, load_scenario
+
+RESULT_FILES = ("timeseries.parquet", "summary.json")
+"""The files a run writes into its output directory."""
 
 
 def run_scenario(scenario: Scenario, seed: int | None = None, years: int | None = None):
@@ -37,8 +45,71 @@ def outcome_table(summary: dict[str, float]) -> str:
 
 def _atomic_write(path: Path, write) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def check_out_dir(out: Path, overwrite: bool = False) -> None:
+    """Refuse an output directory the results could not be written to, before any run.
+
+    ``out`` must be a directory or a path where one can be made, and
+    writable: missing directories and a temporary file are created in it
+    and removed again, so the check leaves nothing behind.  A directory
+    that already holds a run's files is refused unless ``overwrite``.
+
+    Raises:
+        InputError: naming ``out``, the key ``--out`` and what was expected.
+    """
+    try:
+        _check_out_dir(out, overwrite)
+    except (OSError, ValueError) as exc:  # e.g. no permission to look; a NUL in the name
+        why = getattr(exc, "strerror", None) or exc
+        raise InputError(str(out), "--out", f"{_OUT_EXPECT}; cannot check it ({why})") from None
+
+
+_OUT_EXPECT = "--out must be a writable directory (or a path where one can be made)"
+
+
+def _check_out_dir(out: Path, overwrite: bool) -> None:
+    source, expect = str(out), _OUT_EXPECT
+    if out.exists() and not out.is_dir():
+        raise InputError(source, "--out", f"{expect}; this path exists and is not a directory")
+    if out.is_dir():
+        in_the_way = [n for n in RESULT_FILES if (out / n).is_symlink() or (out / n).exists()]
+        if any(not (out / n).is_file() for n in in_the_way):
+            raise InputError(source, "--out", f"--out holds {', '.join(in_the_way)} that are not "
+                             "regular files; choose another directory")
+        if in_the_way and not overwrite:
+            raise InputError(source, "--out", f"--out already holds an earlier run "
+                             f"({', '.join(in_the_way)}); give --overwrite to replace it, "
+                             "or choose another directory")
+    missing = []
+    parent = out
+    while not (parent.exists() or parent.is_symlink()) and parent.parent != parent:
+        missing.append(parent)
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(source, "--out", f"{expect}; {parent} is not a directory")
+    created: list[Path] = []
+    try:
+        for directory in reversed(missing):
+            directory.mkdir()
+            created.append(directory)
+        fd, probe = tempfile.mkstemp(prefix=".iesim-write-check-", dir=out)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise InputError(source, "--out", f"{expect}; cannot write there ({exc.strerror or exc})") from None
+    finally:
+        for directory in reversed(created):
+            try:
+                directory.rmdir()
+            except OSError:
+                pass
 
 
 def write_results(model, scenario: Scenario, out: Path, seed: int, years: int) -> None:
@@ -60,16 +131,26 @@ def write_results(model, scenario: Scenario, out: Path, seed: int, years: int) -
 
 
 def run_scenario_file(path, seed: int | None = None, years: int | None = None,
-                      out: Path | None = None) -> str:
-    """Validate, run and (optionally) save one scenario file; return the outcome table."""
+                      out: Path | None = None, overwrite: bool = False) -> str:
+    """Validate, run and (optionally) save one scenario file; return the outcome table.
+
+    The scenario and ``out`` (see :func:`check_out_dir`) are checked before
+    the run; ``overwrite`` allows replacing an earlier run's files in ``out``.
+    """
     scenario = load_scenario(path)
     seed = scenario.seed if seed is None else seed
     years = scenario.years if years is None else years
+    if out is not None:
+        check_out_dir(Path(out), overwrite)
     model = run_scenario(scenario, seed=seed, years=years)
     if out is not None:
-        write_results(model, scenario, Path(out), seed, years)
+        try:
+            write_results(model, scenario, Path(out), seed, years)
+        except OSError as exc:  # e.g. the disk filled up during the run
+            raise InputError(str(out), "--out",
+                             f"cannot write the results there ({exc.strerror or exc})") from None
     header = f"scenario {scenario.name}: seed {seed}, {years} years"
     return header + "\n" + outcome_table(model.outcomes())
 
 
-__all__ = ["run_scenario", "run_scenario_file", "outcome_table", "write_results"]
+__all__ = ["check_out_dir", "run_scenario", "run_scenario_file", "outcome_table", "write_results"]

@@ -67,6 +67,9 @@ CORPUS = {
     "design_base_missing": ("bad/design_base_missing.toml", "design.base", "not found"),
     "wtp_negative": ("bad/wtp_negative.toml", "batch.willingness_to_pay", "got -5.0"),
     "wtp_string": ("bad/wtp_string.toml", "batch.willingness_to_pay", "'five'"),
+    "design_factor_overridden": ("bad/design_factor_overridden.toml", "levers.tax_break.rate",
+                                 "design.parameters.tax_break_rate"),
+    "too_many_runs": ("bad/too_many_runs.toml", "1,000,000,000 runs", "--max-runs"),
 }
 
 

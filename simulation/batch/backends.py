@@ -1,62 +1,46 @@
-"""Parallel backends: a crash-tolerant local process pool and Dask distributed.
+"""Parallel backends: a crash-tolerant local process pool (and, in :mod:`.dask_backend`, Dask).
 
 Local processes: ``concurrent.futures.ProcessPoolExecutor`` breaks for every
 later task once one worker dies, so this module keeps its own small pool of
-worker processes, forked or spawned (see :func:`worker_context`; the global
-start method is never touched).  Each worker
+worker processes, forked or spawned (see
+:func:`simulation.batch.start_method.worker_context`; the global start method
+is never touched).  Each worker
 tells the parent which run it starts and sends each result as soon as it is
 done, so when a worker dies the parent knows exactly which run was in flight:
 that run is retried on a fresh worker, and recorded as failed once it has
 killed two workers.  The rest of its chunk is requeued; nothing finished is
 lost.
 
-Dask: chunks are submitted as tasks; a worker that dies is restarted by its
-nanny and the scheduler reschedules its tasks.  A chunk that keeps killing
-workers ends as ``KilledWorker``; its runs are then retried one per task, and
-a single run that still kills its worker is recorded as failed.  With a
-LocalCluster the scheduler gives up on a task after it has killed two
-workers, and queues no task behind a running one on a worker, so only the
-run in flight is blamed.  An external scheduler uses its own
-``allowed-failures`` and ``worker-saturation`` settings; with tasks queued on
-workers, a run waiting on a worker that keeps dying can be recorded as failed
-too (``--resume`` retries it).
+Workers never outlive the batch process: if it dies (kill -9, SIGTERM, a
+crash) they end too (see :mod:`simulation.batch.lifeline`).  Ctrl-C is the
+parent's to handle; workers ignore it and are stopped by the parent.
 
-On an HPC cluster, start a Dask cluster with ``dask_jobqueue`` (not an iesim
-dependency: ``pip install dask-jobqueue``) and pass its scheduler address::
-
-    from dask_jobqueue import SLURMCluster
-    cluster = SLURMCluster(cores=1, processes=1, memory="4GB", walltime="02:00:00",
-                           job_extra_directives=["--partition=compute"])
-    cluster.scale(jobs=32)
-    print(cluster.scheduler_address)   # e.g. tcp://10.0.0.5:8786
-
-    $ iesim batch scenarios/batches/policy_comparison.toml --out results/pc \
-          --backend dask --scheduler tcp://10.0.0.5:8786
-
-The workers need the same iesim installation (same virtual environment on a
-shared file system).  Results are identical to a local run.
+Dask: see :mod:`simulation.batch.dask_backend`.
 """
 
 from __future__ import annotations
 
-import logging
-import multiprocessing as mp
 import os
 import signal
-import threading
+import warnings
 from collections import deque
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import wait
 
-from simulation.batch.runner import (
-    FAILED,
-    ModelTask,
-    RunResult,
-    RunSpec,
-    chunked,
-    execute_run,
-    run_chunk,
-)
+from simulation.batch import lifeline
+from simulation.batch.specs import FAILED, RunResult, RunSpec, chunked
+from simulation.batch.start_method import guard_message, unguarded_main_call, worker_context
+from simulation.batch.task import ModelTask, execute_run
+
+__all__ = [
+    "MAX_KILLS",
+    "BackendError",
+    "default_workers",
+    "killed_result",
+    "refuse_unguarded_spawn",
+    "run_processes",
+    "worker_context",
+]
 
 MAX_KILLS = 2
 """A run that kills this many worker processes is recorded as failed."""
@@ -74,7 +58,8 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _killed_result(spec: RunSpec, how: str) -> RunResult:
+def killed_result(spec: RunSpec, how: str) -> RunResult:
+    """The failed result of a run that killed every worker it was tried on."""
     return RunResult(
         run_id=spec.run_id,
         status=FAILED,
@@ -83,32 +68,35 @@ def _killed_result(spec: RunSpec, how: str) -> RunResult:
     )
 
 
+def refuse_unguarded_spawn(method: str, backend: str) -> None:
+    """Raise when spawned workers would re-run the main script's batch (see :mod:`.start_method`).
+
+    Raises:
+        BackendError: ``method`` is ``spawn`` and the batch is started from the
+            top level of the main script, outside ``if __name__ == "__main__":``.
+    """
+    if method != "spawn":
+        return
+    where = unguarded_main_call()
+    if where is not None:
+        raise BackendError(guard_message(where, backend))
+
+
 # --------------------------------------------------------------------------- processes
 
 
-def worker_context():
-    """The multiprocessing context for local workers (the global default is never changed).
+def _worker_main(conn, task: ModelTask, parent_pid: int, inherited: list) -> None:
+    """Worker loop: receive chunks, announce and return each run.
 
-    ``fork`` when no other thread could hold a lock the worker needs: a forked
-    worker starts in milliseconds with the model already imported, where a
-    spawned one spends about a second importing NumPy, pandas and Mesa.  The
-    only other thread tolerated is tqdm's progress monitor (as started by
-    ``mesa.batch_run``), which a worker never touches; with any other Python
-    thread running, ``spawn`` is used.  Native threads of NumPy's BLAS and of
-    Arrow's pools (which Python 3.12 counts when it warns about forking) are
-    re-initialised by those libraries' own fork handlers.  Results are the same
-    either way: each run's seed comes from its spec.
+    Args:
+        conn: this worker's end of its pipe.
+        task: the model task.
+        parent_pid: the batch process.
+        inherited: pipe ends a forked worker inherited but does not use (the
+            parent's ends); closed first, so the parent's death ends the pipe.
     """
-    others = [t for t in threading.enumerate() if t is not threading.main_thread()]
-    harmless = all(t.name == "tqdm_monitor" for t in others)
-    if "fork" in mp.get_all_start_methods() and harmless:
-        return mp.get_context("fork")
-    return mp.get_context("spawn")
-
-
-
-def _worker_main(conn, task: ModelTask) -> None:
-    """Worker loop: receive chunks, announce and return each run."""
+    lifeline.close_inherited(inherited)
+    lifeline.die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     try:
         while True:
@@ -137,11 +125,19 @@ def _send_result(conn, result: RunResult) -> None:
 class _Slot:
     """One worker process and the chunk it is working on."""
 
-    def __init__(self, ctx, task: ModelTask):
+    def __init__(self, ctx, task: ModelTask, others: Sequence):
         parent, child = ctx.Pipe(duplex=True)
         self.conn = parent
-        self.proc = ctx.Process(target=_worker_main, args=(child, task), daemon=True)
-        self.proc.start()
+        # a forked worker gets copies of every open pipe end; a spawned one only its own
+        inherited = [parent, *others] if ctx.get_start_method() == "fork" else []
+        self.proc = ctx.Process(target=_worker_main, args=(child, task, os.getpid(), inherited),
+                                daemon=True)
+        with warnings.catch_warnings():
+            # Python 3.12+ warns whenever the process has other OS threads; fork is only
+            # chosen when those are BLAS, Arrow or known idle Python threads (start_method).
+            warnings.filterwarnings("ignore", "This process .* is multi-threaded",
+                                    DeprecationWarning)
+            self.proc.start()
         child.close()
         self.pending: list[RunSpec] = []
         self.current: str | None = None
@@ -179,8 +175,14 @@ def run_processes(
     workers: int,
     chunk_size: int | None,
 ) -> None:
-    """Run specs on local worker processes that survive their workers dying."""
+    """Run specs on local worker processes that survive their workers dying.
+
+    Raises:
+        BackendError: workers keep dying before running anything, or spawned
+            workers would re-run an unguarded main script.
+    """
     ctx = worker_context()
+    refuse_unguarded_spawn(ctx.get_start_method(), "processes")
     queue: deque[list[RunSpec]] = deque(chunked(specs, chunk_size, workers))
     kills: dict[str, int] = {}
     slots: list[_Slot | None] = [None] * min(workers, len(queue))
@@ -192,7 +194,8 @@ def run_processes(
                     if slot is None or not slot.proc.is_alive():  # new, or died while idle
                         if slot is not None:
                             slot.stop()
-                        slots[index] = slot = _Slot(ctx, task)
+                        others = [s.conn for s in slots if s is not None and s is not slot]
+                        slots[index] = slot = _Slot(ctx, task, others)
                     slot.assign(queue.popleft())
             busy = [s for s in slots if s is not None and s.busy]
             wait([s.conn for s in busy] + [s.proc.sentinel for s in busy])
@@ -259,84 +262,7 @@ def _requeue_after_death(slot: _Slot, queue: deque, kills: dict[str, int], deliv
         return slot.started_any
     kills[culprit.run_id] = kills.get(culprit.run_id, 0) + 1
     if kills[culprit.run_id] >= MAX_KILLS:
-        deliver(_killed_result(culprit, f"(exit code {code}, {MAX_KILLS} times)"))
+        deliver(killed_result(culprit, f"(exit code {code}, {MAX_KILLS} times)"))
     else:
         queue.append([culprit])
     return True
-
-
-# --------------------------------------------------------------------------- dask
-
-
-def run_dask(
-    task: ModelTask,
-    specs: Sequence[RunSpec],
-    deliver: Callable[[RunResult], None],
-    workers: int,
-    chunk_size: int | None,
-    scheduler: str | None = None,
-) -> None:
-    """Run specs on a Dask cluster (a new LocalCluster unless ``scheduler`` is given)."""
-    import dask
-    from distributed import Client, LocalCluster, as_completed
-    from distributed.scheduler import KilledWorker
-
-    cluster = None
-    if scheduler:
-        client = Client(scheduler)
-    else:
-        # Give up on a task after it killed MAX_KILLS workers, and send each worker only
-        # the task it runs (none queued behind it), so a death blames only that task.
-        # Workers' statistical profiler samples every 10 ms and slowed runs by
-        # about 15% here; it is off for the LocalCluster this backend owns.
-        # Its workers are forked under the same rule as local workers
-        # (worker_context): measured here, spawned Dask workers cost 14% of
-        # run time in start-up and ran slower; forked ones 3.5%.
-        method = worker_context().get_start_method()
-        with dask.config.set({"distributed.scheduler.allowed-failures": MAX_KILLS - 1,
-                              "distributed.scheduler.worker-saturation": 1.0,
-                              "distributed.worker.profile.enabled": False,
-                              "distributed.worker.multiprocessing-method": method}):
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.CRITICAL,
-            )
-        client = Client(cluster)
-    try:
-        chunks = {}
-        done = as_completed()
-
-        def submit(chunk: list[RunSpec]) -> None:
-            future = client.submit(run_chunk, task, chunk, pure=False)
-            chunks[future.key] = chunk
-            done.add(future)
-
-        for chunk in chunked(specs, chunk_size, workers):
-            submit(chunk)
-        for future in done:
-            chunk = chunks.pop(future.key)
-            try:
-                results = future.result()
-            except KilledWorker:
-                if len(chunk) > 1:
-                    for spec in chunk:
-                        submit([spec])
-                else:
-                    deliver(_killed_result(chunk[0], "(Dask KilledWorker)"))
-                continue
-            except Exception as exc:  # e.g. the task cannot be unpickled on a worker
-                for spec in chunk:
-                    deliver(RunResult(spec.run_id, FAILED,
-                                      error=f"dask: {type(exc).__name__}: {exc}"[:500]))
-                continue
-            finally:
-                future.release()
-            for result in results:
-                deliver(result)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()

@@ -19,7 +19,8 @@ A batch file has a ``[batch]`` table and either a list of scenario files or a
     willingness_to_pay = 5.0 # kCNY per employment-month, for the policy evaluation
 
     [population]             # any scenario-file section: applied to every scenario,
-    n_students = 5000        # overriding the scenario files' own values
+    n_students = 5000        # overriding the scenario files' own values (but a parameter
+                             # that [design] varies cannot be set here)
 
     [design]                 # instead of batch.scenarios
     method = "full_factorial"            # or "latin_hypercube"
@@ -32,7 +33,12 @@ A batch file has a ``[batch]`` table and either a list of scenario files or a
     "levers.linkage_meetings.per_year" = {low = 0, high = 4}   # latin_hypercube: range
 
 The scenario files' own ``years``, ``seed`` and ``replicates`` are ignored:
-the batch sets them for every scenario.  Every error is an
+the batch sets them for every scenario.
+
+A batch may plan at most :data:`MAX_RUNS` runs (scenarios x replicates, or
+scenarios x max_replicates with ``--ci-width``) unless ``iesim batch
+--max-runs N`` raises the cap; the size is checked before any run is planned.
+Every error is an
 :class:`~simulation.errors.InputError` naming the file, the key and what was
 expected; nothing runs on bad input.
 """
@@ -45,7 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulation.batch.designs import parse_design
+from simulation.batch.designs import design_factors, parse_design
 from simulation.batch.runner import RunSpec, plan_runs, stable_hash
 from simulation.errors import InputError
 from simulation.parameters import PARAMETERS, suggest
@@ -69,6 +75,7 @@ BATCH_KEYS = {
 RANGES = {"replicates": (1, 100_000), "seed": (0, 2**63 - 1), "years": (1, 200),
           "max_replicates": (1, 100_000), "willingness_to_pay": (0, 1e6)}
 MAX_SCENARIOS = 10_000
+MAX_RUNS = 1_000_000  # default cap on runs of one batch (iesim batch --max-runs raises it)
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,31 @@ class Batch:
             self.common_random_numbers,
         )
 
+    def check_size(self, max_runs: int = MAX_RUNS, ci_width: bool = False) -> int:
+        """Refuse a batch of more than ``max_runs`` runs, before any is planned.
+
+        Args:
+            max_runs: the cap (``iesim batch --max-runs``).
+            ci_width: count replicates up to ``max_replicates`` (``--ci-width`` may add them).
+
+        Returns:
+            The number of runs the batch may plan.
+
+        Raises:
+            InputError: naming the total, the cap and the ``--max-runs`` option.
+        """
+        per, key = ((self.max_replicates, "batch.max_replicates (the --ci-width cap)")
+                    if ci_width else (self.replicates, "batch.replicates"))
+        total = len(self.scenarios) * per
+        if total > max_runs:
+            raise InputError(
+                self.source, "--max-runs",
+                f"{len(self.scenarios):,} scenarios x {per:,} {key} = {total:,} runs, more than "
+                f"the cap of {max_runs:,} runs; plan fewer, or raise the cap with "
+                f"iesim batch --max-runs {total}",
+            )
+        return total
+
     def design_hash(self) -> str:
         """Hash of what determines every run's data (not replicates or reporting)."""
         return stable_hash({
@@ -135,8 +167,20 @@ def known_outcomes() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(OUTCOMES), tuple(MAIN_OUTCOMES)
 
 
-def load_batch(path: str | Path) -> Batch:
-    """Read and validate a batch file (see the module docstring)."""
+def load_batch(path: str | Path, max_runs: int | None = MAX_RUNS, ci_width: bool = False) -> Batch:
+    """Read and validate a batch file (see the module docstring).
+
+    Args:
+        path: the batch file.
+        max_runs: cap on the batch's runs (see :meth:`Batch.check_size`); None for none.
+        ci_width: the batch runs with ``--ci-width`` (its cap counts max_replicates).
+
+    Returns:
+        The validated :class:`Batch`.
+
+    Raises:
+        InputError: for any bad input, naming the file and the key.
+    """
     source = str(path)
     data = read_toml(path)
     if "batch" not in data:
@@ -157,6 +201,7 @@ def load_batch(path: str | Path) -> Batch:
                          "give exactly one of batch.scenarios (a list of files) or [design]")
     if has_design:
         scenarios, sources = parse_design(data["design"], here, source, settings.get("seed", 0))
+        _refuse_overridden_factors(design_factors(data["design"], source), overrides, source)
     else:
         scenarios, sources = _load_scenarios(table["scenarios"], here, source)
     scenarios = _complete({n: {**p, **overrides} for n, p in scenarios.items()})
@@ -178,7 +223,7 @@ def load_batch(path: str | Path) -> Batch:
         raise InputError(source, "batch.max_replicates",
                          f"batch.max_replicates must be >= batch.replicates ({replicates}); "
                          f"got {max_replicates}")
-    return Batch(
+    batch = Batch(
         name=settings["name"], scenarios=scenarios, replicates=replicates,
         seed=settings.get("seed", 0), years=settings.get("years", 15), reference=reference,
         outcomes=outcomes, report=report,
@@ -189,6 +234,23 @@ def load_batch(path: str | Path) -> Batch:
                             if "willingness_to_pay" in settings else None),
         source=source, scenario_sources=sources,
     )
+    if max_runs is not None:
+        batch.check_size(max_runs, ci_width)
+    return batch
+
+
+def _refuse_overridden_factors(factors: dict[str, str], overrides: dict[str, Any],
+                               source: str) -> None:
+    """Refuse a batch-level section that sets a parameter the design varies (it would win)."""
+    for name, key in factors.items():
+        if name in overrides:
+            path = PARAMETERS[name].path
+            raise InputError(
+                source, path,
+                f"{path} = {overrides[name]!r} is set for the whole batch, but "
+                f"design.parameters.{key} varies it; the batch-level value would replace every "
+                f"design level, so remove one of them",
+            )
 
 
 def _check_batch_table(table: dict[str, Any], source: str) -> dict[str, Any]:

@@ -5,15 +5,29 @@ replicates on a backend, stores results in DIR as they finish and prints the
 comparison table.  Exit codes: 0 all runs succeeded, 1 some failed (their
 count is printed; ``--resume`` retries them), 2 bad input (nothing runs),
 130 interrupted (``--resume`` continues).
+
+Bad input, refused before anything is written: a bad batch file or option; a
+batch of more than ``--max-runs`` runs (default
+:data:`~simulation.batch.batchfile.MAX_RUNS`); an ``--out`` that cannot be
+created or written; an ``--out`` that another batch is using (the store is
+locked while a batch writes it); and a ``--resume`` whose plan differs from
+the runs stored in ``--out``.
+
+``iesim report DIR`` reads a store without locking it, also while a batch
+runs or after one was killed: runs without results are left out and counted
+on standard error.  When DIR cannot be written, the tables are still printed
+and one ``warning:`` line says which files were not written.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from pathlib import Path
 
+from simulation.batch.batchfile import MAX_RUNS
 from simulation.batch.runner import BACKENDS, stable_hash
 from simulation.errors import InputError
 
@@ -44,6 +58,9 @@ def register(subparsers) -> None:
                             "interval is narrower than this (up to batch.max_replicates)")
     batch.add_argument("--format", choices=("markdown", "csv"), default="markdown",
                        help="format of the printed table")
+    batch.add_argument("--max-runs", type=int, default=None,
+                       help=f"refuse batches of more runs than this (scenarios x replicates, "
+                            f"or x batch.max_replicates with --ci-width; default {MAX_RUNS:,})")
     _evaluation_options(batch)
     batch.set_defaults(func=cmd_batch)
 
@@ -82,14 +99,40 @@ def _check_args(args: argparse.Namespace) -> str:
     if args.ci_width is not None and not (math.isfinite(args.ci_width) and args.ci_width > 0):
         raise InputError("--ci-width", "--ci-width",
                          f"--ci-width must be a number > 0; got {args.ci_width}")
+    if args.max_runs is not None and args.max_runs < 1:
+        raise InputError("--max-runs", "--max-runs",
+                         f"--max-runs must be an integer >= 1; got {args.max_runs}")
     backend = args.backend or ("dask" if args.scheduler else "processes")
     if args.scheduler and backend != "dask":
         raise InputError("--scheduler", "--scheduler",
                          f"--scheduler needs --backend dask; got --backend {backend}")
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise InputError(str(out), "--out", "--out must be a directory; a file is in the way")
+    if args.scheduler:  # before any store is created, so a failed start blocks no rerun
+        from simulation.batch.dask_backend import check_scheduler
+
+        check_scheduler(args.scheduler)
+    _check_out(Path(args.out))
     return backend
+
+
+def _check_out(out: Path) -> None:
+    """Refuse an --out that is not a writable directory and cannot be created as one."""
+    if out.exists():
+        if not out.is_dir():
+            raise InputError(str(out), "--out", "--out must be a directory; a file is in the way")
+        if not os.access(out, os.W_OK | os.X_OK):
+            raise InputError(str(out), "--out", "--out directory is not writable")
+        return
+    if out.is_symlink():
+        raise InputError(str(out), "--out", "--out is a broken symbolic link")
+    ancestor = out.absolute().parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise InputError(str(out), "--out",
+                         f"--out cannot be created: {ancestor} is a file, not a directory")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise InputError(str(out), "--out",
+                         f"--out cannot be created: directory {ancestor} is not writable")
 
 
 def _check_wtp(args: argparse.Namespace) -> None:
@@ -111,7 +154,7 @@ def _command_line(args: argparse.Namespace) -> list[str]:
     """The ``iesim batch`` command line that gives this session (from parsed options)."""
     line = ["iesim", "batch", str(args.file), "--out", str(args.out)]
     for name in ("backend", "scheduler", "workers", "chunk_size", "ci_width", "format", "wtp",
-                 "effect"):
+                 "effect", "max_runs"):
         value = getattr(args, name)
         if value is not None:
             line += [f"--{name.replace('_', '-')}", str(value)]
@@ -125,7 +168,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from simulation.batch.store import ResultsStore
 
     backend = _check_args(args)
-    batch = load_batch(args.file)
+    batch = load_batch(args.file, max_runs=args.max_runs or MAX_RUNS,
+                       ci_width=args.ci_width is not None)
     if args.ci_width is not None and batch.reference is None:
         raise InputError(batch.source, "batch.reference",
                          "--ci-width needs batch.reference (the scenario to compare with)")
@@ -134,15 +178,26 @@ def cmd_batch(args: argparse.Namespace) -> int:
     task = iesim_task(batch.outcomes, batch.keep_timeseries)
     batch_hash = stable_hash({"batch": batch.design_hash(), "task": task.identity()})
     out = Path(args.out)
-    specs = batch.specs()
+    replicates = batch.replicates
+    if args.resume and (out / "manifest.json").is_file():
+        # plan every replicate the store holds (earlier --ci-width sessions may have added
+        # some), so resume checks each stored run against this plan before changing anything
+        stored = ResultsStore.open(out).manifest["runs"]
+        replicates = max([replicates] + [1 + e["replicate"] for e in stored])
+    specs = batch.specs(replicates)
     provenance = _provenance(batch, backend, args)
-    if args.resume:
-        store = ResultsStore.resume(out, specs, batch_hash, batch.meta(), provenance)
-        _warn_if_code_changed(store.manifest["provenance"])
-    else:
-        store = ResultsStore.create(out, specs, batch_hash, batch.meta(), provenance)
-    replicates = max(batch.replicates, 1 + max(e["replicate"] for e in store.manifest["runs"]))
-    return _run(args, batch, task, store, backend, replicates)
+    try:
+        if args.resume:
+            store = ResultsStore.resume(out, specs, batch_hash, batch.meta(), provenance)
+        else:
+            store = ResultsStore.create(out, specs, batch_hash, batch.meta(), provenance)
+    except OSError as exc:
+        raise InputError(str(out), "--out", f"cannot write results there: {exc}") from None
+    with store:  # holds the store's lock until the batch ends
+        if args.resume:
+            _warn_if_code_changed(store.manifest["provenance"])
+        replicates = max([replicates] + [1 + e["replicate"] for e in store.manifest["runs"]])
+        return _run(args, batch, task, store, backend, replicates)
 
 
 def _warn_if_code_changed(sessions: list[dict]) -> None:
@@ -204,8 +259,13 @@ def _run(args, batch, task, store, backend, replicates) -> int:
 
 
 def _evaluation_section(summary, reference: str | None, args, root: Path,
-                        batch_wtp: float | None, figures: bool = False) -> str:
-    """The policy evaluation: printed in Markdown, written as tidy tables (and figures) in ``root``."""
+                        batch_wtp: float | None, figures: bool = False,
+                        problems: list[str] | None = None) -> str:
+    """The policy evaluation: printed in Markdown, written as tidy tables (and figures) in ``root``.
+
+    Files that cannot be written are named in ``problems`` (or, without a list,
+    in a ``warning:`` line at once); the printed evaluation is complete anyway.
+    """
     if reference is None or summary is None or len(summary) == 0:
         return ""
     from simulation.batch.evaluation_report import format_alternative, format_evaluation
@@ -219,7 +279,11 @@ def _evaluation_section(summary, reference: str | None, args, root: Path,
     other = "matched_employment_months" if args.effect == "employment_months" \
         else "employment_months"
     alternative = evaluate(summary, reference, wtp=wtp, effect=other)
-    paths = _write_evaluation(summary, table, alternative, reference, root, figures)
+    paths, problem = _write_evaluation(summary, table, alternative, reference, root, figures)
+    if problem and problems is None:
+        print(f"warning: could not write {problem}", file=sys.stderr)
+    elif problem:
+        problems.append(problem)
     if paths:
         print("evaluation: " + ", ".join(str(p) for p in paths), file=sys.stderr)
     if args.format != "markdown":
@@ -228,8 +292,12 @@ def _evaluation_section(summary, reference: str | None, args, root: Path,
 
 
 def _write_evaluation(summary, table, alternative, reference: str, root: Path,
-                      figures: bool) -> list[Path]:
-    """Tidy evaluation tables (CSV and Parquet; both effect measures) and, if asked, the figures."""
+                      figures: bool) -> tuple[list[Path], str]:
+    """Tidy evaluation tables (CSV and Parquet; both effect measures) and, if asked, the figures.
+
+    Returns:
+        The paths written, and what could not be written and why ("" when all was).
+    """
     import pandas as pd
 
     from simulation.evaluation import PERSPECTIVES, acceptability, frontier, wtp_grid
@@ -239,7 +307,7 @@ def _write_evaluation(summary, table, alternative, reference: str, root: Path,
     curves = pd.concat([acceptability(summary, reference, grid, effect, p) for p in PERSPECTIVES],
                        ignore_index=True)
     fronts = pd.concat([frontier(table, reference, p) for p in PERSPECTIVES], ignore_index=True)
-    written = []
+    written, problem = [], ""
     try:
         both = pd.concat([table, alternative], ignore_index=True)
         for name, frame in (("evaluation", both), ("acceptability", curves),
@@ -256,16 +324,24 @@ def _write_evaluation(summary, table, alternative, reference: str, root: Path,
 
             written += draw_all(summary, table, curves, fronts, reference, root)
     except OSError as exc:
-        print(f"warning: cannot write the evaluation to {root}: {exc}", file=sys.stderr)
-    return written
+        problem = f"the evaluation tables{' and figures' if figures else ''} in {root} ({exc})"
+    return written, problem
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Print the comparison table of a results store and draw its effects figure."""
-    from simulation.batch.report import draw_effects, format_table
+    """Print the comparison table of a results store and draw its effects figure.
+
+    A store still being written, interrupted or damaged is reported from the runs
+    it holds, with a note of how many are missing.  When files cannot be written
+    into it, the tables are still printed, with one ``warning:`` line.
+    """
+    from simulation.batch.report import check_image_path, draw_effects, format_table
     from simulation.batch.stats import comparison
     from simulation.batch.store import ResultsStore
 
+    _check_wtp(args)
+    if args.figure is not None:
+        check_image_path(args.figure, "--figure")
     store = ResultsStore.open(args.dir)
     meta = store.manifest.get("meta", {})
     reference = meta.get("reference")
@@ -273,18 +349,35 @@ def cmd_report(args: argparse.Namespace) -> int:
     report = meta.get("report") or [
         c for c in summary.columns if c not in _non_outcome_columns(summary)
     ]
-    scenarios = [s["name"] for s in meta.get("scenarios", [])] or None
+    scenarios = [s["name"] for s in meta.get("scenarios") or []
+                 if isinstance(s, dict) and "name" in s] or None
     table = comparison(summary, report, reference, scenarios)
-    _check_wtp(args)
+    problems: list[str] = []
     print(format_table(table, reference, args.format), end="")
     print(_evaluation_section(summary, reference, args, store.root,
-                              meta.get("willingness_to_pay"), figures=args.figures), end="")
+                              meta.get("willingness_to_pay"), figures=args.figures,
+                              problems=problems), end="")
     failures = store.failures()
     if failures:
         print(f"note: {len(failures)} runs failed and are left out", file=sys.stderr)
+    missing = store.missing()
+    if missing:
+        damaged = f", {len(store.damaged)} of them with damaged result files" \
+            if store.damaged else ""
+        print(f"note: {len(missing)} of {len(store.manifest['runs'])} planned runs have no "
+              f"results (not run yet, interrupted or damaged{damaged}) and are left out; "
+              f"run the batch again with --out {store.root} --resume to complete the store",
+              file=sys.stderr)
     if not args.no_figure and reference is not None and not summary.empty:
-        path = draw_effects(table, reference, args.figure or store.root / "effects.png")
-        print(f"figure: {path}", file=sys.stderr)
+        path = Path(args.figure) if args.figure else store.root / "effects.png"
+        try:
+            draw_effects(table, reference, path)
+            print(f"figure: {path}", file=sys.stderr)
+        except OSError as exc:
+            problems.append(f"the effects figure {path} ({exc})")
+    if problems:
+        print(f"warning: could not write {'; nor '.join(problems)}; the printed tables are "
+              "complete", file=sys.stderr)
     return 0
 
 

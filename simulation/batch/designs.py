@@ -114,6 +114,16 @@ def parse_design(table: Any, here: Path, source: str, batch_seed: int):
     return scenarios, sources
 
 
+def design_factors(table: dict[str, Any], source: str = "") -> dict[str, str]:
+    """The parameters a ``[design]`` table varies: keyword name to its key in design.parameters.
+
+    Args:
+        table: a ``[design]`` table that :func:`parse_design` accepted.
+        source: the batch file, for error messages.
+    """
+    return {_parameter(key, source).name: key for key in table["parameters"]}
+
+
 def _factorial(factors: dict[str, Any], source: str):
     names, levels = [], []
     for key, values in factors.items():

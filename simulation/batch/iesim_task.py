@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from simulation.batch.runner import ModelTask
+from simulation.batch.task import ModelTask
 
 
 def model_outcomes(model) -> dict[str, float]:
@@ -25,8 +25,17 @@ def iesim_task(outcomes: tuple[str, ...] | None = None, keep_timeseries: bool = 
     Args:
         outcomes: outcome names to keep (None: all).
         keep_timeseries: also return each run's monthly outcomes.
+
+    Raises:
+        ValueError: an outcome name the model does not report.
     """
+    from simulation.metrics import OUTCOMES
     from simulation.model import IndustryEducationModel
+
+    unknown = [name for name in outcomes or () if name not in OUTCOMES]
+    if unknown:
+        raise ValueError(f"iesim_task: unknown outcome {unknown[0]!r} (outcomes are listed in "
+                         "simulation.metrics.OUTCOMES)")
 
     series = partial(model_timeseries, columns=outcomes) if keep_timeseries else None
     return ModelTask(factory=IndustryEducationModel, outcomes=model_outcomes,

@@ -6,6 +6,8 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
+from simulation.errors import InputError
+
 
 def _num(x: float) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
@@ -65,6 +67,28 @@ def format_table(table, reference: str | None = None, fmt: str = "markdown") -> 
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
+
+
+def image_formats() -> list[str]:
+    """File suffixes (without the dot) that matplotlib can write figures as."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    return sorted(FigureCanvasBase.get_supported_filetypes())
+
+
+def check_image_path(path: str | Path, option: str) -> Path:
+    """Refuse an image file name whose suffix matplotlib cannot write.
+
+    Raises:
+        InputError: naming the option, the suffixes allowed and the name given.
+    """
+    path = Path(path)
+    formats = image_formats()
+    if path.suffix.lower().removeprefix(".") not in formats:
+        raise InputError(option, option,
+                         f"{option} must be an image file; got {str(path)!r}, but figures can "
+                         f"be written only as {', '.join('.' + f for f in formats)}")
+    return path
 
 
 def draw_effects(

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from simulation.batch.progress import Progress
-from simulation.batch.runner import FAILED, ModelTask, RunResult, RunSpec, run_batch
+from simulation.batch.runner import run_batch
+from simulation.batch.specs import FAILED, RunResult, RunSpec
 from simulation.batch.stats import comparison, widest_difference
 from simulation.batch.store import ResultsStore
+from simulation.batch.task import ModelTask
 
 
 @dataclass
@@ -92,8 +94,14 @@ def run_session(
 
     Returns:
         The :class:`SessionResult`.
+
+    Raises:
+        TypeError: the model cannot be built with a scenario's parameter names
+            (checked before anything runs).
     """
-    store.add_specs(plan(replicates))
+    planned = plan(replicates)
+    task.check_specs(planned)
+    store.add_specs(planned)
     pending = store.pending_specs()
     progress = Progress(len(pending), quiet=quiet, stream=progress_stream)
     ran = 0

@@ -9,10 +9,20 @@ Layout of a store ``DIR`` (readable with pandas or polars, no iesim needed)::
     DIR/parts/run-<id>.parquet       one summary row per succeeded run
     DIR/timeseries/run-<id>.parquet  per-step outcomes (only if kept)
     DIR/summary.parquet      all summary rows in run order (written at the end)
+    DIR/.lock                held (``flock``) by the batch writing the store
 
-Every Parquet and manifest file is written to a temporary name and moved into
-place with ``os.replace``, and a run's journal line is appended only after its
-part files are in place, so a killed batch loses at most the runs in flight.
+A store is written by one batch at a time: :meth:`ResultsStore.create` and
+:meth:`ResultsStore.resume` take an exclusive, non-blocking ``flock`` on
+``DIR/.lock`` and refuse the store when another process holds it; the lock is
+released by :meth:`ResultsStore.close` (or leaving a ``with`` block), when the
+store object is garbage collected, or when the process dies, so a killed batch
+leaves no stale lock.  Stores opened in one process share its lock, and forked
+worker processes let go of it.  :meth:`ResultsStore.open` reads without it.
+
+Files get the permissions the umask allows, like any other new file.  Every
+Parquet and manifest file is written to a temporary name and moved into place
+with ``os.replace``, and a run's journal line is appended only after its part
+files are in place, so a killed batch loses at most the runs in flight.
 On resume, each run the journal calls succeeded has its part read back and
 checked (readable, one row, the right run id and run hash); a missing, partial
 or corrupt part sends the run back to the queue.
@@ -23,9 +33,13 @@ Read it with ``pd.read_parquet("DIR/summary.parquet")`` after the batch, or
 
 from __future__ import annotations
 
+import errno
+import functools
 import json
 import os
 import tempfile
+import threading
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -33,11 +47,41 @@ from typing import Any
 from simulation.batch.runner import FAILED, SUCCEEDED, RunResult, RunSpec
 from simulation.errors import InputError
 
+try:
+    import fcntl
+except ImportError:  # not POSIX: stores are not locked
+    fcntl = None
+
 FORMAT = "iesim-batch-store/1"
 ID_COLUMNS = (
     "run_id", "scenario", "scenario_index", "replicate", "master_seed", "spawn_key",
     "params_hash", "run_hash",
 )
+LOCK_NAME = ".lock"
+STATUSES = (SUCCEEDED, FAILED)
+
+
+_UMASK_GUARD = threading.Lock()
+
+
+@functools.cache
+def _umask() -> int:
+    """The process umask, read once (from /proc where possible, without changing it)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_GUARD:  # elsewhere the only way is to set it and put it back
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def _file_mode() -> int:
+    """Permissions of a new file under the umask (``mkstemp`` itself gives 0600)."""
+    return 0o666 & ~_umask()
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -45,6 +89,7 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+            os.fchmod(fh.fileno(), _file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -58,6 +103,7 @@ def _atomic_write_table(path: Path, table) -> None:
     os.close(fd)
     try:
         pq.write_table(table, tmp)
+        os.chmod(tmp, _file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -89,6 +135,130 @@ def _param_type(values: list[Any]):
     return pa.string()
 
 
+class _LockFile:
+    """An open, ``flock``-ed ``DIR/.lock``, shared by the stores of this process."""
+
+    def __init__(self, fd: int, key: str):
+        self.fd = fd
+        self.key = key
+        self.users = 1
+
+
+_LOCKS: dict[str, _LockFile] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        held, now = os.fstat(fd), os.stat(path)
+    except OSError:
+        return False
+    return (held.st_dev, held.st_ino) == (now.st_dev, now.st_ino)
+
+
+def _acquire(root: Path) -> _LockFile | None:
+    """Lock ``root`` for this process (creating ``root/.lock``); refuse it if another holds it.
+
+    Raises:
+        InputError: when another process holds the lock.
+    """
+    if fcntl is None:
+        return None
+    path = root / LOCK_NAME
+    key = os.path.realpath(path)
+    with _LOCKS_GUARD:
+        held = _LOCKS.get(key)
+        if held is not None and held.fd >= 0 and _same_file(held.fd, path):
+            held.users += 1
+            return held
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)  # less the umask
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise InputError(
+                    str(root), "--out",
+                    f"another batch is using this directory (it holds its lock file {LOCK_NAME}); "
+                    "wait until it ends, or choose another --out",
+                ) from None
+            raise
+        lock = _LockFile(fd, key)
+        _LOCKS[key] = lock
+        return lock
+
+
+def _release(lock: _LockFile | None) -> None:
+    """Let go of one store's share of a lock; the last one closes the file (and unlocks)."""
+    if lock is None:
+        return
+    with _LOCKS_GUARD:
+        lock.users -= 1
+        if lock.users > 0 or lock.fd < 0:
+            return
+        fd, lock.fd = lock.fd, -1
+        if _LOCKS.get(lock.key) is lock:
+            del _LOCKS[lock.key]
+        os.close(fd)
+
+
+def _forget_locks_in_child() -> None:
+    """In a forked worker: close the inherited lock files, so the lock dies with the batch."""
+    global _LOCKS_GUARD
+    _LOCKS_GUARD = threading.Lock()  # another thread may have held it at the fork
+    for lock in list(_LOCKS.values()):
+        fd, lock.fd = lock.fd, -1
+        try:
+            os.close(fd)  # only this process's descriptor: the parent keeps its lock
+        except OSError:
+            pass
+    _LOCKS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_locks_in_child)
+
+
+def _refuse_non_empty(root: Path) -> None:
+    """Refuse to start a new store in a directory that holds anything (but the lock file)."""
+    if root.exists() and not root.is_dir():
+        raise InputError(str(root), "--out", "--out must be a directory; a file is in the way")
+    if not root.is_dir() or not any(p.name != LOCK_NAME for p in root.iterdir()):
+        return
+    if (root / "manifest.json").exists():
+        raise InputError(str(root), "--out",
+                         "--out directory already holds a results store "
+                         "(use --resume to continue that batch, or choose another --out)")
+    raise InputError(str(root), "--out",
+                     "--out directory already exists and is not empty (choose another --out, "
+                     "or remove the directory; --resume continues only a results store)")
+
+
+def _check_manifest(manifest: Any, path: Path) -> None:
+    """Refuse a manifest that is not one written by :class:`ResultsStore`."""
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise InputError(str(path), "format", f"manifest format must be {FORMAT!r}")
+    runs = manifest.get("runs")
+    problem = ""
+    if not isinstance(runs, list):
+        problem = "it has no list of runs" if runs is None else "its runs are not a list"
+    else:
+        for i, entry in enumerate(runs):
+            if not (isinstance(entry, dict) and isinstance(entry.get("run_id"), str)
+                    and isinstance(entry.get("run_hash"), str)
+                    and isinstance(entry.get("replicate"), int)
+                    and not isinstance(entry.get("replicate"), bool)):
+                problem = f"runs[{i}] lacks a run_id, run_hash or replicate"
+                break
+    if not problem and not isinstance(manifest.get("meta", {}), dict):
+        problem = "its meta is not a table"
+    if not problem and not isinstance(manifest.get("provenance", []), list):
+        problem = "its provenance is not a list"
+    if problem:
+        raise InputError(str(path), "runs",
+                         f"not a results store, or a damaged manifest: {problem}")
+
+
 class ResultsStore:
     """A batch's results directory (see the module docstring for the layout)."""
 
@@ -97,6 +267,24 @@ class ResultsStore:
         self.manifest = manifest
         self.specs: dict[str, RunSpec] = {s.run_id: s for s in specs}
         self.status: dict[str, dict[str, Any]] = {}
+        self.damaged: list[str] = []  # succeeded runs whose part the last summary() could not read
+        self._unlock = None
+
+    # ------------------------------------------------------------------ locking
+    def _hold(self, lock: _LockFile | None) -> None:
+        """Keep ``lock`` until :meth:`close`, or until this object is garbage collected."""
+        self._unlock = weakref.finalize(self, _release, lock)
+
+    def close(self) -> None:
+        """Release the store's lock (a store only read with :meth:`open` holds none)."""
+        if self._unlock is not None:
+            self._unlock()
+
+    def __enter__(self) -> ResultsStore:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -108,15 +296,24 @@ class ResultsStore:
         meta: dict[str, Any] | None = None,
         provenance: dict[str, Any] | None = None,
     ) -> ResultsStore:
-        """Start a new store in ``root``, which must not hold anything yet."""
+        """Start a new store in ``root``, which must not hold anything yet, and lock it.
+
+        Raises:
+            InputError: when ``root`` holds anything, or another batch is using it.
+        """
         root = Path(root)
-        if root.exists() and (not root.is_dir() or any(root.iterdir())):
-            raise InputError(
-                str(root), "--out",
-                "--out directory already exists and is not empty "
-                "(use --resume to continue that batch, or choose another --out)",
-            )
-        specs = list(specs)
+        lock = _acquire(root) if (root / LOCK_NAME).is_file() else None
+        try:
+            return cls._create(root, list(specs), batch_hash, meta, provenance, lock)
+        except BaseException:
+            _release(lock)
+            raise
+
+    @classmethod
+    def _create(cls, root: Path, specs: list[RunSpec], batch_hash: str, meta, provenance,
+                lock: _LockFile | None) -> ResultsStore:
+        """Body of :meth:`create`; takes over ``lock`` (held, or None to lock now)."""
+        _refuse_non_empty(root)  # before writing anything
         manifest = {
             "format": FORMAT,
             "batch_hash": batch_hash,
@@ -125,14 +322,30 @@ class ResultsStore:
             "runs": [_spec_entry(s) for s in specs],
         }
         store = cls(root, manifest, specs)
-        root.mkdir(parents=True, exist_ok=True)
-        store._write_manifest()  # first, so a kill right after leaves a resumable store
-        (root / "parts").mkdir(exist_ok=True)
+        if lock is None:
+            root.mkdir(parents=True, exist_ok=True)
+            lock = _acquire(root)
+            try:
+                _refuse_non_empty(root)  # again: another batch may have started here meanwhile
+            except BaseException:
+                _release(lock)
+                raise
+        store._hold(lock)
+        try:
+            store._write_manifest()  # first, so a kill right after leaves a resumable store
+            (root / "parts").mkdir(exist_ok=True)
+        except BaseException:
+            store.close()
+            raise
         return store
 
     @classmethod
     def open(cls, root: str | Path) -> ResultsStore:
-        """Open an existing store for reading (specs are not reconstructed)."""
+        """Open an existing store for reading (specs are not reconstructed; no lock).
+
+        Raises:
+            InputError: when ``root`` is not a results store or its manifest is damaged.
+        """
         root = Path(root)
         path = root / "manifest.json"
         if not path.is_file():
@@ -141,8 +354,7 @@ class ResultsStore:
             manifest = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise InputError(str(path), None, f"manifest is unreadable ({exc})") from None
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise InputError(str(path), "format", f"manifest format must be {FORMAT!r}")
+        _check_manifest(manifest, path)
         store = cls(root, manifest, [])
         store.status = store._read_journal()
         return store
@@ -156,34 +368,73 @@ class ResultsStore:
         meta: dict[str, Any] | None = None,
         provenance: dict[str, Any] | None = None,
     ) -> ResultsStore:
-        """Reopen ``root`` to continue the same batch (or create it when empty).
+        """Reopen ``root`` to continue the same batch (or create it when empty), and lock it.
+
+        Nothing is changed in ``root`` unless every check passes.
 
         Raises:
-            InputError: when ``root`` holds a store of a different batch.
+            InputError: when ``root`` is not empty and not a store, holds a store of a
+                different batch or of a different plan (a run in ``specs`` whose run
+                hash differs from the stored one), or another batch is using it.
         """
         root = Path(root)
-        if not (root / "manifest.json").exists() and (
-            not root.exists() or not any((root / "parts").glob("*.parquet"))
-        ):
-            return cls.create(root, specs, batch_hash, meta, provenance)
-        store = cls.open(root)
-        if store.manifest.get("batch_hash") != batch_hash:
-            raise InputError(
-                str(root), "--resume",
-                "--resume: this directory holds results of a different batch "
-                f"(hash {store.manifest.get('batch_hash')}, this batch {batch_hash})",
-            )
         specs = list(specs)
-        known = {e["run_id"] for e in store.manifest["runs"]}
-        store.manifest["runs"] += [_spec_entry(s) for s in specs if s.run_id not in known]
-        store.manifest["meta"] = meta or store.manifest.get("meta", {})
-        store.manifest["provenance"].append(provenance or {})
-        store.specs = {s.run_id: s for s in specs}
-        (root / "parts").mkdir(exist_ok=True)
-        store._verify_parts()
-        (root / "summary.parquet").unlink(missing_ok=True)  # rewritten when this session ends
-        store._write_manifest()
+        lock = None
+        try:
+            if (root / LOCK_NAME).is_file() or (root / "manifest.json").is_file():
+                lock = _acquire(root)
+            if not (root / "manifest.json").is_file():
+                if root.is_dir() and any(p.name != LOCK_NAME for p in root.iterdir()):
+                    raise InputError(
+                        str(root), "--resume",
+                        "--resume: not a results store (no manifest.json), and not empty; "
+                        "choose a new --out, or remove the directory to start the batch there",
+                    )
+                return cls._create(root, specs, batch_hash, meta, provenance, lock)
+            store = cls.open(root)
+            if store.manifest.get("batch_hash") != batch_hash:
+                raise InputError(
+                    str(root), "--resume",
+                    "--resume: this directory holds results of a different batch "
+                    f"(hash {store.manifest.get('batch_hash')}, this batch {batch_hash})",
+                )
+            store._check_plan(specs)
+        except BaseException:
+            _release(lock)
+            raise
+        store._hold(lock)
+        try:
+            known = {e["run_id"] for e in store.manifest["runs"]}
+            store.manifest["runs"] += [_spec_entry(s) for s in specs if s.run_id not in known]
+            store.manifest["meta"] = meta or store.manifest.get("meta", {})
+            store.manifest.setdefault("provenance", []).append(provenance or {})
+            store.specs = {s.run_id: s for s in specs}
+            (root / "parts").mkdir(exist_ok=True)
+            store._verify_parts()
+            (root / "summary.parquet").unlink(missing_ok=True)  # rewritten when this session ends
+            store._write_manifest()
+        except BaseException:
+            store.close()
+            raise
         return store
+
+    def _check_plan(self, specs: Iterable[RunSpec]) -> None:
+        """Refuse specs that differ from the stored runs of the same id (a changed plan).
+
+        Raises:
+            InputError: naming the first run (in plan order) whose run hash differs.
+        """
+        stored = {e["run_id"]: e["run_hash"] for e in self.manifest["runs"]}
+        for spec in specs:
+            old = stored.get(spec.run_id)
+            if old is not None and old != spec.run_hash:
+                raise InputError(
+                    str(self.root), "--resume",
+                    f"--resume: run {spec.run_id} is planned differently from the stored run "
+                    f"(run hash {spec.run_hash}, stored {old}): the plan changed, so the stored "
+                    f"results are not this batch's; start a new store with another --out "
+                    f"(the run: replicate {spec.replicate} of scenario {spec.scenario!r})",
+                )
 
     # ------------------------------------------------------------------ state
     def _read_journal(self) -> dict[str, dict[str, Any]]:
@@ -194,15 +445,17 @@ class ResultsStore:
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             try:
                 entry = json.loads(line)
-                status[entry["run_id"]] = entry
-            except (ValueError, KeyError, TypeError):
+            except ValueError:
                 continue  # a line cut short by a kill
+            if (isinstance(entry, dict) and isinstance(entry.get("run_id"), str)
+                    and entry.get("status") in STATUSES):
+                status[entry["run_id"]] = entry  # else damaged: the run counts as not run
         return status
 
     def _verify_parts(self) -> None:
         """Drop the succeeded status of runs whose part files do not check out."""
         self.status = self._read_journal()
-        hashes = {e["run_id"]: e["run_hash"] for e in self.manifest["runs"]}
+        hashes = {e["run_id"]: e.get("run_hash") for e in self.manifest["runs"]}
         keep_ts = bool(self.manifest.get("meta", {}).get("keep_timeseries"))
         for run_id, entry in list(self.status.items()):
             if entry.get("status") != SUCCEEDED:
@@ -235,11 +488,21 @@ class ResultsStore:
         ]
 
     def add_specs(self, specs: Iterable[RunSpec]) -> None:
-        """Plan more runs (e.g. more replicates) in this store."""
+        """Plan more runs (e.g. more replicates) in this store.
+
+        Runs the store already holds (from an earlier session) must match.
+
+        Raises:
+            InputError: when a spec differs from the stored run of the same id.
+        """
         new = [s for s in specs if s.run_id not in self.specs]
+        self._check_plan(new)
+        known = {e["run_id"] for e in self.manifest["runs"]}
         self.specs.update({s.run_id: s for s in new})
-        self.manifest["runs"] += [_spec_entry(s) for s in new]
-        self._write_manifest()
+        fresh = [_spec_entry(s) for s in new if s.run_id not in known]
+        if fresh:
+            self.manifest["runs"] += fresh
+            self._write_manifest()
 
     # ------------------------------------------------------------------ writing
     def record(self, result: RunResult) -> None:
@@ -332,16 +595,23 @@ class ResultsStore:
 
     # ------------------------------------------------------------------ reading
     def summary(self):
-        """All succeeded runs' summary rows as a DataFrame, in run order."""
-        import pandas as pd
-        import pyarrow.parquet as pq
+        """All succeeded runs' summary rows as a DataFrame, in run order.
 
-        order = [e["run_id"] for e in self.manifest["runs"]]
-        frames = [
-            pq.read_table(self.part_path(r)).to_pandas()
-            for r in order
-            if self.status.get(r, {}).get("status") == SUCCEEDED and self.part_path(r).exists()
-        ]
+        A succeeded run whose part file is missing or does not read back is left
+        out and listed in :attr:`damaged` (see :meth:`missing`).
+        """
+        import pandas as pd
+
+        hashes = {e["run_id"]: e.get("run_hash") for e in self.manifest["runs"]}
+        frames, self.damaged = [], []
+        for run_id in hashes:  # run order, each run once
+            if self.status.get(run_id, {}).get("status") != SUCCEEDED:
+                continue
+            table = _read_part(self.part_path(run_id), run_id, hashes[run_id])
+            if table is None:  # lost, truncated or not this run's: left out, and counted
+                self.damaged.append(run_id)
+            else:
+                frames.append(table.to_pandas())
         if not frames:
             return pd.DataFrame(columns=list(ID_COLUMNS))
         frame = pd.concat(frames, ignore_index=True)
@@ -351,7 +621,20 @@ class ResultsStore:
 
     def failures(self) -> dict[str, str]:
         """Failed runs and their error lines."""
-        return {r: e.get("error", "") for r, e in self.status.items() if e["status"] == FAILED}
+        return {r: e.get("error", "") for r, e in self.status.items()
+                if e.get("status") == FAILED}
+
+    def missing(self) -> list[str]:
+        """Planned runs without a result: not run (yet), or damaged (see :meth:`summary`).
+
+        Failed runs are not missing (see :meth:`failures`).
+        """
+        damaged = set(self.damaged)
+        return [
+            e["run_id"] for e in self.manifest["runs"]
+            if e["run_id"] in damaged or self.status.get(e["run_id"], {}).get("status")
+            not in STATUSES
+        ]
 
     def finalize(self):
         """Write summary.parquet and the statuses into manifest.json; return the summary."""
@@ -361,26 +644,37 @@ class ResultsStore:
         _atomic_write_table(
             self.root / "summary.parquet", pa.Table.from_pandas(frame, preserve_index=False)
         )
+        damaged = set(self.damaged)
         for entry in self.manifest["runs"]:
             status = self.status.get(entry["run_id"], {})
             entry["status"] = status.get("status", "pending")
             entry["error"] = status.get("error", "")
+            if entry["run_id"] in damaged:
+                entry["status"] = "pending"
+                entry["error"] = "result file damaged; --resume runs it again"
         self._write_manifest()
         return frame
 
 
 def _part_ok(path: Path, run_id: str, run_hash: str | None, rows: int | None = 1) -> bool:
     """True when a part file reads back whole and belongs to the run."""
+    return _read_part(path, run_id, run_hash, rows) is not None
+
+
+def _read_part(path: Path, run_id: str, run_hash: str | None, rows: int | None = 1):
+    """A part file's table when it reads back whole and belongs to the run, else None."""
     import pyarrow.parquet as pq
 
     try:
         table = pq.read_table(path)
     except Exception:  # missing, truncated or not Parquet at all
-        return False
+        return None
     if rows is not None and table.num_rows != rows:
-        return False
+        return None
     if "run_id" not in table.column_names or "run_hash" not in table.column_names:
-        return False
+        return None
     if table.num_rows and set(table.column("run_id").to_pylist()) != {run_id}:
-        return False
-    return run_hash is None or set(table.column("run_hash").to_pylist()) <= {run_hash}
+        return None
+    if run_hash is not None and not set(table.column("run_hash").to_pylist()) <= {run_hash}:
+        return None
+    return table

@@ -1,0 +1,224 @@
+r"""The Dask backend: a LocalCluster of its own, or an existing scheduler.
+
+Chunks are submitted as tasks; a worker that dies is restarted by its
+nanny and the scheduler reschedules its tasks.  A chunk that keeps killing
+workers ends as ``KilledWorker``; its runs are then retried one per task, and
+a single run that still kills its worker is recorded as failed.  With a
+LocalCluster the scheduler gives up on a task after it has killed two
+workers, and queues no task behind a running one on a worker, so only the
+run in flight is blamed.  An external scheduler uses its own
+``allowed-failures`` and ``worker-saturation`` settings; with tasks queued on
+workers, a run waiting on a worker that keeps dying can be recorded as failed
+too (``--resume`` retries it).
+
+A scheduler address is checked before anything runs (:func:`check_scheduler`):
+a malformed address or a scheduler that cannot be reached within
+:data:`CONNECT_TIMEOUT` seconds is an :class:`~simulation.errors.InputError`
+(one ``error:`` line, exit code 2), not a traceback.  On Ctrl-C the
+LocalCluster's workers stay quiet (they ignore SIGINT, see :func:`dask_setup`)
+and the parent closes them.
+
+On an HPC cluster, start a Dask cluster with ``dask_jobqueue`` (not an iesim
+dependency: ``pip install dask-jobqueue``) and pass its scheduler address::
+
+    from dask_jobqueue import SLURMCluster
+    cluster = SLURMCluster(cores=1, processes=1, memory="4GB", walltime="02:00:00",
+                           job_extra_directives=["--partition=compute"])
+    cluster.scale(jobs=32)
+    print(cluster.scheduler_address)   # e.g. tcp://10.0.0.5:8786
+
+    $ iesim batch scenarios/batches/policy_comparison.toml --out results/pc \
+          --backend dask --scheduler tcp://10.0.0.5:8786
+
+The workers need the same iesim installation (same virtual environment on a
+shared file system).  Results are identical to a local run.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import socket
+import threading
+from collections.abc import Callable, Sequence
+
+from simulation.batch.backends import MAX_KILLS, killed_result, refuse_unguarded_spawn
+from simulation.batch.specs import FAILED, RunResult, RunSpec, chunked
+from simulation.batch.start_method import worker_context
+from simulation.batch.task import ModelTask, run_chunk
+from simulation.errors import InputError
+
+CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for a Dask scheduler before giving up."""
+
+EXAMPLE_ADDRESS = "tcp://10.0.0.5:8786"
+
+
+def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT) -> str:
+    """Check that a Dask scheduler address is well formed and answers; call before creating a store.
+
+    A TCP or TLS address is checked by opening a plain socket to it (refused
+    at once when nothing listens there); other schemes (``inproc``, ``ucx``,
+    ``ws``) only by parsing.
+
+    Args:
+        address: e.g. ``tcp://10.0.0.5:8786`` or ``10.0.0.5:8786``.
+        timeout: seconds to wait for the connection.
+
+    Returns:
+        The address with its scheme (``tcp://10.0.0.5:8786``).
+
+    Raises:
+        InputError: the address is malformed, or nothing answers there in time.
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port, unparse_address
+    from distributed.comm.registry import get_backend
+
+    text = str(address).strip()
+    try:
+        scheme, location = parse_address(text, strict=False)
+        get_backend(scheme)  # an unknown scheme raises ValueError naming the known ones
+        if scheme not in ("tcp", "tls"):
+            return unparse_address(scheme, location)
+        host, port = parse_host_port(location)
+        if not host or not 0 < int(port) < 65536:
+            raise ValueError(f"port must be in 1..65535; got {port}")
+    except (ValueError, TypeError) as exc:
+        raise InputError("", "scheduler",
+                         f"the Dask scheduler address {text!r} is malformed ({exc}); "
+                         f"expected e.g. {EXAMPLE_ADDRESS}") from None
+    full = unparse_address(scheme, location)
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise InputError("", "scheduler", _unreachable(full, timeout, exc)) from None
+    return full
+
+
+def _unreachable(address: str, timeout: float, exc: BaseException) -> str:
+    if isinstance(exc, ConnectionRefusedError):
+        reason = "connection refused: is the scheduler running?"
+    elif isinstance(exc, socket.gaierror):
+        reason = "unknown host"
+    elif isinstance(exc, TimeoutError) or "timed out" in str(exc).lower():
+        reason = f"no answer within {timeout:g} s"
+    else:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return f"cannot reach the Dask scheduler at {address} ({reason}); nothing ran"
+
+
+def dask_setup(worker) -> None:
+    """Preload of this backend's LocalCluster workers: leave Ctrl-C to the batch process.
+
+    A Ctrl-C in the terminal reaches every process of the foreground group;
+    without this each worker prints a ``KeyboardInterrupt`` traceback while the
+    batch process shuts the cluster down anyway.
+    """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _connect(scheduler: str | None, workers: int, timeout: float):
+    """A client on ``scheduler``, or on a new LocalCluster; returns (client, cluster or None)."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        full = check_scheduler(scheduler, timeout)
+        try:
+            return Client(full, timeout=timeout), None
+        except (OSError, ValueError, TimeoutError) as exc:
+            raise InputError("", "scheduler", _unreachable(full, timeout, exc)) from None
+    # Give up on a task after it killed MAX_KILLS workers, and send each worker only
+    # the task it runs (none queued behind it), so a death blames only that task.
+    # Workers' statistical profiler samples every 10 ms and slowed runs by
+    # about 15% here; it is off for the LocalCluster this backend owns.
+    # Its workers are forked under the same rule as local workers
+    # (worker_context): measured here, spawned Dask workers cost 14% of
+    # run time in start-up and ran slower; forked ones 3.5%.
+    method = worker_context().get_start_method()
+    refuse_unguarded_spawn(method, "dask")
+    with dask.config.set({"distributed.scheduler.allowed-failures": MAX_KILLS - 1,
+                          "distributed.scheduler.worker-saturation": 1.0,
+                          "distributed.worker.profile.enabled": False,
+                          "distributed.worker.multiprocessing-method": method,
+                          "distributed.worker.preload": [__name__]}):
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,
+        )
+    return Client(cluster), cluster
+
+
+def _close_quietly(client, cluster) -> None:
+    """Close the client and the cluster without logging their shutdown noise."""
+    log = logging.getLogger("distributed")
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        for closable in (client, cluster):
+            if closable is not None:
+                try:
+                    closable.close()
+                except Exception:  # already closing after an interrupt
+                    pass
+    finally:
+        log.setLevel(level)
+
+
+def run_dask(
+    task: ModelTask,
+    specs: Sequence[RunSpec],
+    deliver: Callable[[RunResult], None],
+    workers: int,
+    chunk_size: int | None,
+    scheduler: str | None = None,
+    timeout: float = CONNECT_TIMEOUT,
+) -> None:
+    """Run specs on a Dask cluster (a new LocalCluster unless ``scheduler`` is given).
+
+    Raises:
+        InputError: ``scheduler`` is malformed or cannot be reached.
+        BackendError: spawned workers would re-run an unguarded main script.
+    """
+    from distributed import as_completed
+    from distributed.scheduler import KilledWorker
+
+    client, cluster = _connect(scheduler, workers, timeout)
+    try:
+        chunks = {}
+        done = as_completed()
+
+        def submit(chunk: list[RunSpec]) -> None:
+            future = client.submit(run_chunk, task, chunk, pure=False)
+            chunks[future.key] = chunk
+            done.add(future)
+
+        for chunk in chunked(specs, chunk_size, workers):
+            submit(chunk)
+        for future in done:
+            chunk = chunks.pop(future.key)
+            try:
+                results = future.result()
+            except KilledWorker:
+                if len(chunk) > 1:
+                    for spec in chunk:
+                        submit([spec])
+                else:
+                    deliver(killed_result(chunk[0], "(Dask KilledWorker)"))
+                continue
+            except Exception as exc:  # e.g. the task cannot be unpickled on a worker
+                for spec in chunk:
+                    deliver(RunResult(spec.run_id, FAILED,
+                                      error=f"dask: {type(exc).__name__}: {exc}"[:500]))
+                continue
+            finally:
+                future.release()
+            for result in results:
+                deliver(result)
+    finally:
+        _close_quietly(client, cluster)
