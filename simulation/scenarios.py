@@ -162,7 +162,7 @@ def _scenario_from_dict(data: dict[str, Any], source: str) -> Scenario:
         raise InputError(source, "scenario", "missing table [scenario] (with at least name)")
     meta = _validate_meta(data["scenario"], source)
     params = _collect_params({k: v for k, v in data.items() if k != "scenario"}, (), source, {})
-    _check_population(params, source)
+    check_population(params, source)
     return Scenario(
         name=meta.name,
         params=params,
@@ -174,13 +174,16 @@ def _scenario_from_dict(data: dict[str, Any], source: str) -> Scenario:
     )
 
 
-def _check_population(params: dict[str, Any], source: str) -> None:
-    """Refuse a population the model cannot run: no university, or no firm at all."""
+def check_population(params: dict[str, Any], source: str, where: str = "") -> None:
+    """Refuse a population the model cannot run: no university, or no firm at all.
+
+    ``where`` names the run in the message (e.g. a batch's scenario or design point).
+    """
     for names, need in POPULATION_GROUPS:
         if all(params.get(n, PARAMETERS[n].default) == 0 for n in names):
             paths = [PARAMETERS[n].path for n in names]
             listed = ", ".join(paths[:-1]) + f" and {paths[-1]}"
-            raise InputError(source, paths[0], f"{listed} are all 0; {need}")
+            raise InputError(source, paths[0], f"{where}{listed} are all 0; {need}")
 
 
 def _validate_meta(table: Any, source: str) -> ScenarioMeta:

@@ -66,6 +66,8 @@ CORPUS = {
     "design_unknown_key": ("bad/design_unknown_key.toml", "design.levels", "unknown key"),
     "design_base_missing": ("bad/design_base_missing.toml", "design.base", "not found"),
     "wtp_negative": ("bad/wtp_negative.toml", "batch.willingness_to_pay", "got -5.0"),
+    "design_no_firms": ("bad/design_no_firms.toml", "population.firms_tech",
+                        "scenario 'n_firms_tech=0'"),
     "wtp_string": ("bad/wtp_string.toml", "batch.willingness_to_pay", "'five'"),
     "design_factor_overridden": ("bad/design_factor_overridden.toml", "levers.tax_break.rate",
                                  "design.parameters.tax_break_rate"),

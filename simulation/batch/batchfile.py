@@ -55,7 +55,7 @@ from simulation.batch.designs import design_factors, parse_design
 from simulation.batch.runner import RunSpec, plan_runs, stable_hash
 from simulation.errors import InputError
 from simulation.parameters import PARAMETERS, suggest
-from simulation.scenarios import load_scenario, read_toml, scenario_from_dict
+from simulation.scenarios import check_population, load_scenario, read_toml, scenario_from_dict
 
 BATCH_KEYS = {
     "name": ("a non-empty string", str),
@@ -205,6 +205,8 @@ def load_batch(path: str | Path, max_runs: int | None = MAX_RUNS, ci_width: bool
     else:
         scenarios, sources = _load_scenarios(table["scenarios"], here, source)
     scenarios = _complete({n: {**p, **overrides} for n, p in scenarios.items()})
+    for name, params in scenarios.items():  # every run must be constructible, design points too
+        check_population(params, source, f"scenario {name!r}: ")
     reference = settings.get("reference")
     if reference is not None and reference not in scenarios:
         raise InputError(source, "batch.reference",
