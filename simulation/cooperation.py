@@ -51,7 +51,12 @@ def choose_kinds(values: np.ndarray, held: np.ndarray, scale: float,
     Returns:
         The proposed kinds, in kind order.
     """
-    return np.flatnonzero(~held & (draws < proposal_chance(values, scale)))
+    return propose(proposal_chance(values, scale), held, draws)
+
+
+def propose(chance: np.ndarray, held: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """The kinds not ``held`` whose draw falls below their proposal chance, in kind order."""
+    return np.flatnonzero(~held & (draws < chance))
 
 
 def proposal_chance(values: np.ndarray, scale: float) -> np.ndarray:
@@ -148,7 +153,7 @@ def make_contacts(model) -> None:
         w = weights[c, pool]
         u = int(pool[min(len(pool) - 1,
                          int(np.searchsorted(np.cumsum(w) / w.sum(), draws[0])))])
-        for kind in np.flatnonzero((net.pair[u, j] < 0) & (draws[1:] < chance[c])):
+        for kind in propose(chance[c], net.pair[u, j] >= 0, draws[1:]):
             if not university_accepts(model, u, j):
                 break
             net.create(u, j, int(kind), model.steps).offered_grant = grants[kind]

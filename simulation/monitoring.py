@@ -30,20 +30,34 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.curriculum import alignment, programme_field
 from simulation.policy import KINDS
 from simulation.skills import rms_gap
 
 
+def scores(model, partnerships: list) -> np.ndarray:
+    """The monitoring criterion of each partnership, in [0, 1] (NaN parts are skipped).
+
+    The mean of the serving programme's last 6-month employment rate, the
+    partnership's trust, and the programme's alignment times the
+    transferability of its field to the firm's sector; NaN when all three are.
+    """
+    if not partnerships:
+        return np.zeros(0)
+    u = np.array([q.university for q in partnerships])
+    sector = model.firm_sector[[q.firm for q in partnerships]]
+    f = model.serving_field[u, sector]
+    gap = rms_gap(model.curricula[u, f], model.sector_demand[f])
+    align = np.clip(1.0 - model.p["match_scale"] * gap, 0.0, 1.0) * model.transfer[f, sector]
+    parts = np.stack([model.programme_employment[u, f],
+                      np.array([q.trust for q in partnerships]), align])
+    seen = np.isfinite(parts)
+    total = np.where(seen, parts, 0.0).sum(axis=0)
+    return np.where(seen.any(axis=0), total / np.maximum(seen.sum(axis=0), 1), np.nan)
+
+
 def partnership_score(model, q) -> float:
-    """The monitoring criterion of one partnership, in [0, 1] (NaN parts are skipped)."""
-    sector = model.firms[q.firm].sector
-    field = programme_field(model, q.university, sector)
-    uni = model.universities[q.university]
-    parts = [model.programme_employment[q.university, field], q.trust,
-             alignment(model, uni, field) * model.transfer[field, sector]]
-    parts = [x for x in parts if np.isfinite(x)]
-    return float(np.mean(parts)) if parts else float("nan")
+    """The monitoring criterion of one partnership (see :func:`scores`)."""
+    return float(scores(model, [q])[0])
 
 
 def funded(model) -> list:
@@ -52,24 +66,9 @@ def funded(model) -> list:
 
 
 def funded_score(model) -> float:
-    """Mean monitoring criterion over the partnerships the fund pays for (NaN if none).
-
-    The same criterion as :func:`partnership_score`, on whole arrays (it is
-    reported every month).
-    """
-    paid_for = funded(model)
-    if not paid_for:
-        return float("nan")
-    u = np.array([q.university for q in paid_for])
-    f = model.serving_field[u, model.firm_sector[[q.firm for q in paid_for]]]
-    gap = rms_gap(model.curricula[u, f], model.sector_demand[f])
-    sector = model.firm_sector[[q.firm for q in paid_for]]
-    align = np.clip(1.0 - model.p["match_scale"] * gap, 0.0, 1.0) * model.transfer[f, sector]
-    parts = np.stack([model.programme_employment[u, f], np.array([q.trust for q in paid_for]),
-                      align])
-    seen = np.isfinite(parts)
-    per = np.where(seen, parts, 0.0).sum(axis=0) / np.maximum(seen.sum(axis=0), 1)
-    per = per[seen.any(axis=0)]
+    """Mean monitoring criterion over the partnerships the fund pays for (NaN if none)."""
+    per = scores(model, funded(model))
+    per = per[np.isfinite(per)]
     return float(per.mean()) if len(per) else float("nan")
 
 
@@ -78,10 +77,10 @@ def evaluate(model) -> None:
     gov, p = model.government, model.p
     gov.pay("other", p["monitoring_cost"])
     paid_for = funded(model)
-    scores = np.array([partnership_score(model, q) for q in paid_for])
+    score = scores(model, paid_for)
     by_kind = np.full(len(KINDS), np.nan)
     for k in range(len(KINDS)):
-        mine = [s for q, s in zip(paid_for, scores, strict=True) if q.kind == k and np.isfinite(s)]
+        mine = [s for q, s in zip(paid_for, score, strict=True) if q.kind == k and np.isfinite(s)]
         if mine:
             by_kind[k] = np.mean(mine)
     if np.isfinite(by_kind).any():
@@ -89,11 +88,10 @@ def evaluate(model) -> None:
         relative = np.clip(filled / max(filled.mean(), 1e-9),
                            p["monitoring_weight_min"], p["monitoring_weight_max"])
         gov.kind_weights = gov.base_weights * relative  # a kind excluded stays excluded
-    scored = np.flatnonzero(np.isfinite(scores))  # a partnership without a score is left alone
-    ranked = scored[np.argsort(scores[scored], kind="stable")]
-    n_stop = int(p["monitoring_stop_share"] * len(paid_for))
+    scored = np.flatnonzero(np.isfinite(score))  # a partnership without a score is left alone
+    ranked = scored[np.argsort(score[scored], kind="stable")]
+    n_stop = min(int(p["monitoring_stop_share"] * len(paid_for)), len(ranked))
     n_renew = min(int(p["monitoring_renew_share"] * len(paid_for)), len(ranked) - n_stop)
-    n_stop = min(n_stop, len(ranked))
     for i in ranked[:n_stop]:
         q = paid_for[i]
         gov.stop_grant(q, model.steps)

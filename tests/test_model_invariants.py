@@ -22,16 +22,10 @@ from simulation.model import IndustryEducationModel
 from simulation.partnerships import ACTIVE, ENDED
 from simulation.policy import KINDS
 from simulation.student_table import EMPLOYED, NONE, OUTSIDE, STATUS_NAMES, STUDYING
+from tests import small_world
 
-SMALL = dict(
-    n_technical_universities=2,
-    n_art_schools=1,
-    n_comprehensive_universities=2,
-    n_firms_tech=30,
-    n_firms_design=16,
-    n_firms_agri=14,
-    tracking_months=13,  # graduates leave early, so rows are recycled within the run
-)
+# the shared small world; graduates leave early, so rows are recycled within the run
+SMALL = {**small_world.SMALL, "tracking_months": 13}
 STEPS = 40
 
 RATE_OUTCOMES = [name for name, o in OUTCOMES.items() if o.unit in ("share", "match", "index")]

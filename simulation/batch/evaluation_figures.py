@@ -12,12 +12,21 @@ import pandas as pd
 
 from simulation.evaluation import EFFECTS, PERSPECTIVES, paired
 
+COST = "incremental cost (kCNY per 1,000 graduates)"
+
 
 def _figure(ncols: int, width: float = 5.2, height: float = 4.4):
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width * ncols, height))
     return fig, fig.subplots(1, ncols, squeeze=False)[0]
+
+
+def _label(ax, xlabel: str, ylabel: str, title: str) -> None:
+    ax.set_xlabel(xlabel, fontsize=8)
+    ax.set_ylabel(ylabel, fontsize=8)
+    ax.set_title(title, fontsize=9)
+    ax.tick_params(labelsize=7)
 
 
 def _save(fig, path: Path) -> Path:
@@ -56,10 +65,8 @@ def draw_plane(summary: pd.DataFrame, table: pd.DataFrame, reference: str, path:
         ax.plot(xs, wtp * xs, "--", color="grey", linewidth=0.8, label=f"WTP {wtp:g}")
         ax.axhline(0, color="black", linewidth=0.6)
         ax.axvline(0, color="black", linewidth=0.6)
-        ax.set_xlabel(f"incremental effect ({EFFECTS[effect]})", fontsize=8)
-        ax.set_ylabel("incremental cost (kCNY per 1,000 graduates)", fontsize=8)
-        ax.set_title(f"{perspective} perspective, vs {reference}", fontsize=9)
-        ax.tick_params(labelsize=7)
+        _label(ax, f"incremental effect ({EFFECTS[effect]})", COST,
+               f"{perspective} perspective, vs {reference}")
     axes[-1].legend(fontsize=6, loc="best")
     return _save(fig, path)
 
@@ -72,10 +79,8 @@ def draw_acceptability(curves: pd.DataFrame, path: Path) -> Path:
         for name, rows in sub.groupby("scenario", sort=False):
             ax.plot(rows["wtp"], rows["p_cost_effective"], label=name, linewidth=1.2)
         ax.set_ylim(-0.02, 1.02)
-        ax.set_xlabel("willingness to pay (kCNY per employment-month)", fontsize=8)
-        ax.set_ylabel("probability cost-effective", fontsize=8)
-        ax.set_title(f"acceptability, {perspective} perspective", fontsize=9)
-        ax.tick_params(labelsize=7)
+        _label(ax, "willingness to pay (kCNY per employment-month)",
+               "probability cost-effective", f"acceptability, {perspective} perspective")
     axes[-1].legend(fontsize=6, loc="best")
     return _save(fig, path)
 
@@ -95,10 +100,7 @@ def draw_frontier(fronts: pd.DataFrame, path: Path) -> Path:
         for row in sub.itertuples(index=False):
             ax.annotate(row.option, (row.effect, row.cost), fontsize=6, xytext=(3, 3),
                         textcoords="offset points")
-        ax.set_xlabel("incremental effect", fontsize=8)
-        ax.set_ylabel("incremental cost (kCNY per 1,000 graduates)", fontsize=8)
-        ax.set_title(f"efficient frontier, {perspective} perspective", fontsize=9)
-        ax.tick_params(labelsize=7)
+        _label(ax, "incremental effect", COST, f"efficient frontier, {perspective} perspective")
         ax.legend(fontsize=6, loc="best")
     return _save(fig, path)
 
