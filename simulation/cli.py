@@ -1,4 +1,4 @@
-"""The ``iesim`` command: run, validate, and (from simulation.batch) batch and report.
+"""The ``iesim`` command: run, validate, batch, report and sensitivity.
 
 Bad input prints one line on stderr starting ``error:`` and exits with code 2.
 """
@@ -18,7 +18,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     for path in args.files:
         try:
             data = read_toml(path)
-            if "batch" in data:
+            if "sensitivity" in data:
+                from simulation.sensitivity.study import load_study
+
+                load_study(path)
+            elif "batch" in data:
                 from simulation.batch.batchfile import load_batch
 
                 load_batch(path)
@@ -83,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
         register = None
     if register is not None:
         register(sub)
+    from simulation.sensitivity.command import register as register_sensitivity
+
+    register_sensitivity(sub)
     return parser
 
 

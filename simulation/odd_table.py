@@ -36,6 +36,7 @@ COLUMNS = (
     ("unit", "unit"),
     ("meaning", "meaning"),
     ("source", "source"),
+    ("plausible", "plausible range (sensitivity analysis)"),
 )
 
 

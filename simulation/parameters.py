@@ -14,7 +14,7 @@ as scenario files write them.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 ASSUMPTION = "assumption"
@@ -35,6 +35,12 @@ class Parameter:
         meaning: one line saying what the parameter does.
         source: where the default comes from, or "assumption".
         lever: True for policy-lever parameters (off at their default).
+        plausible: ``(low, high)`` the range a sensitivity analysis samples by
+            default: the values the parameter can credibly take (for a lever,
+            the settings worth considering), inside the valid range.  None
+            for structural settings and definitions, which are not uncertain
+            assumptions (population sizes, observation windows).
+        plausible_source: why the plausible range is what it is.
     """
 
     name: str
@@ -47,6 +53,8 @@ class Parameter:
     meaning: str
     source: str = ASSUMPTION
     lever: bool = False
+    plausible: tuple[float, float] | None = None
+    plausible_source: str = ""
 
     @property
     def path(self) -> str:
@@ -66,6 +74,13 @@ class Parameter:
         lo = "-inf" if self.low is None else _fmt(self.low)
         hi = "inf" if self.high is None else _fmt(self.high)
         return f"{kind} in [{lo}, {hi}]"
+
+    def describe_plausible(self) -> str:
+        """The plausible range and its basis ('[0.1, 0.3]: why'), or 'fixed'."""
+        if self.plausible is None:
+            return "fixed (a structural setting or a definition)"
+        low, high = self.plausible
+        return f"[{_fmt(low)}, {_fmt(high)}]: {self.plausible_source}"
 
     def check(self, value: Any) -> float | int | bool:
         """Return ``value`` coerced to the parameter's type, or raise ValueError.
@@ -459,6 +474,174 @@ _DECLARATIONS = [
        lever=True),
 ]
 
+# Plausible ranges: what a sensitivity analysis samples by default (issue 10).
+# HALF_TWICE: an assumption with no published spread, so the range runs from
+# half to twice the default (or a similar factor where that leaves the valid
+# range); a source is named where one bounds the range.  Parameters left out
+# are structural settings or definitions (population sizes, observation
+# windows, the low-match threshold), which a study fixes rather than samples.
+HALF_TWICE = "assumption: about half to twice the default"
+AROUND = "assumption: the default plus or minus a plausible margin"
+POLICY = "assumption: from off (or a modest setting) to about twice the shipped scenario setting"
+_PLAUSIBLE: dict[str, tuple[float, float, str]] = {
+    # population (only what is an assumption rather than a chosen size)
+    "large_firm_share": (0.05, 0.2, HALF_TWICE),
+    "large_firm_size": (3.0, 10.0, AROUND),
+    # skills and learning
+    "curriculum_learning_rate": (0.01, 0.04, HALF_TWICE),
+    "placement_learning_rate": (0.04, 0.16, HALF_TWICE),
+    "project_learning_rate": (0.02, 0.08, HALF_TWICE),
+    "teaching_quality": (0.5, 0.9, AROUND),
+    "teaching_quality_sd": (0.05, 0.2, HALF_TWICE),
+    "curriculum_noise": (0.06, 0.24, HALF_TWICE),
+    "initial_skill_mean": (0.2, 0.4, AROUND),
+    "initial_skill_sd": (0.05, 0.2, HALF_TWICE),
+    "curriculum_review_rate": (0.075, 0.3, HALF_TWICE),
+    "review_lag_years": (1, 4, HALF_TWICE),
+    "co_curriculum_rate": (0.15, 0.6, HALF_TWICE),
+    "partners_for_full_effect": (1.5, 6.0, HALF_TWICE),
+    "job_learning_rate": (0.01, 0.04, HALF_TWICE),
+    "skill_depreciation": (0.0058, 0.019, "skills half-life 3 to 10 years around the reported "
+                           "5 (secondary reports)"),
+    # industry
+    "demand_drift_tech": (0.10, 0.25, "WEF 2023/2025 0.09-0.11 a year for core skills; "
+                          "technical skills faster (half-life about 2.5 years)"),
+    "demand_drift_design": (0.07, 0.15, "WEF 2023/2025: 0.09-0.11 a year, widened"),
+    "demand_drift_agri": (0.04, 0.11, "WEF 2023/2025: at most 0.11 a year; slower sector"),
+    "demand_initial_low": (0.35, 0.5, AROUND),
+    "demand_initial_high": (0.65, 0.85, AROUND),
+    "demand_reversion": (0.05, 0.2, HALF_TWICE),
+    "graduate_jobs_tech": (96.0, 160.0, "assumption: openings per graduate plus or minus 25%"),
+    "graduate_jobs_design": (92.0, 154.0, "assumption: openings per graduate plus or minus 25%"),
+    "graduate_jobs_agri": (65.0, 108.0, "assumption: openings per graduate plus or minus 25%"),
+    "sector_growth_tech": (-0.03, 0.05, "assumption: mild decline to strong growth"),
+    "sector_growth_design": (-0.03, 0.05, "assumption: mild decline to strong growth"),
+    "sector_growth_agri": (-0.03, 0.05, "assumption: mild decline to strong growth"),
+    "job_replacement_rate": (0.05, 0.15, AROUND),
+    "labour_demand_multiplier": (0.7, 1.3, "assumption: a weak to a strong graduate labour "
+                                 "market"),
+    "firm_demand_spread": (0.04, 0.16, HALF_TWICE),
+    "business_cycle_sd": (0.05, 0.2, HALF_TWICE),
+    "downturn_probability": (0.02, 0.1, HALF_TWICE),
+    "downturn_vacancy_factor": (0.25, 0.75, AROUND),
+    "downturn_dissolution": (0.25, 0.75, AROUND),
+    # partnerships
+    "contact_rate": (0.075, 0.3, HALF_TWICE),
+    "negotiation_months": (3, 6, UIDP),
+    "negotiation_dropout": (0.025, 0.1, HALF_TWICE),
+    "admin_cost": (5.0, 20.0, HALF_TWICE),
+    "set_up_amortisation_years": (2.0, 5.0, AROUND),
+    "cost_placement": (24.0, 40.0, MOE + "; widened"),
+    "cost_co_curriculum": (30.0, 45.0, MOE + "; widened"),
+    "cost_joint_research": (60.0, 140.0, KTP + "; widened"),
+    "cultural_distance": (0.15, 0.6, HALF_TWICE),
+    "intern_value": (0.75, 3.0, HALF_TWICE),
+    "hire_value": (12.5, 50.0, HALF_TWICE),
+    "co_curriculum_hire_value": (7.5, 30.0, HALF_TWICE),
+    "research_value": (80.0, 140.0, AROUND),
+    "research_value_sd": (0.25, 1.0, HALF_TWICE),
+    "prior_value_ratio": (0.5, 1.0, AROUND),
+    "prior_value_sd": (0.3, 1.2, HALF_TWICE),
+    "kind_choice_scale": (5.0, 20.0, HALF_TWICE),
+    "partner_fit_weight": (1.0, 4.0, HALF_TWICE),
+    "satisfaction_contact_weight": (0.5, 1.5, AROUND),
+    "satisfaction_hire_weight": (0.05, 0.2, HALF_TWICE),
+    "satisfaction_review_weight": (0.25, 0.75, AROUND),
+    "seeded_trust": (0.45, 0.75, AROUND),
+    "value_learning_rate": (0.15, 0.6, HALF_TWICE),
+    "trust_learning_rate": (0.2, 0.6, AROUND),
+    "min_trust": (0.25, 0.45, AROUND),
+    "staff_turnover_hazard": (0.1, 0.3, DK + "; the turnover share of it is an assumption"),
+    "coordination_capacity": (6, 24, HALF_TWICE),
+    "placement_slots": (3, 12, HALF_TWICE),
+    "placement_months": (3, 9, "assumption: a term to a full academic year"),
+    "research_students": (1, 6, HALF_TWICE),
+    "firm_max_partners": (1, 3, AROUND),
+    "internship_programme_share": (0.1, 0.5, AROUND),
+    # labour market
+    "applicants_per_vacancy": (2, 8, HALF_TWICE),
+    "reservation_match": (0.45, 0.65, AROUND),
+    "reservation_decay": (0.03, 0.12, HALF_TWICE),
+    "intern_bonus": (0.05, 0.3, AROUND),
+    "match_scale": (1.2, 2.7, AROUND),
+    "partner_recruitment_share": (0.15, 0.6, HALF_TWICE),
+    "firm_min_match": (0.4, 0.6, AROUND),
+    "outside_offer_rate": (0.15, 0.5, AROUND),
+    "outside_job_match": (0.3, 0.5, AROUND),
+    "outside_job_spread": (0.075, 0.25, AROUND),
+    "transfer_tech_design": (0.6, 1.0, AROUND),
+    "transfer_tech_agri": (0.6, 1.0, AROUND),
+    "transfer_design_tech": (0.5, 0.9, AROUND),
+    "transfer_design_agri": (0.3, 0.7, AROUND),
+    "transfer_agri_tech": (0.3, 0.7, AROUND),
+    "transfer_agri_design": (0.2, 0.6, AROUND),
+    "job_separation_6m": (0.25, 0.4, MYCOS_LEAVE + "; plus or minus definitional mismatch"),
+    # entrepreneurship
+    "base_startup_rate": (0.005, 0.02, HALF_TWICE),
+    "startup_failure_rate": (0.08, 0.2, IWH + "; widened"),
+    "incubator_deadweight": (0.05, 0.3, CPB + "; up to three in ten"),
+    # trends
+    "demand_drift_multiplier": (0.5, 2.0, HALF_TWICE),
+    "personalised_learning": (0.0, 0.5, "assumption: none to a moderate gain"),
+    "flexible_pathways": (0.0, 0.3, "assumption: none to a moderate share"),
+    "cross_sector_networks": (0.0, 0.3, "assumption: none to a moderate share"),
+    # universities
+    "reputation_rate": (0.1, 0.4, HALF_TWICE),
+    "reputation_intake_effect": (0.25, 1.0, HALF_TWICE),
+    "intake_recovery": (0.05, 0.2, HALF_TWICE),
+    # observation (measurement assumptions of graduate satisfaction)
+    "satisfaction_self_employed": (0.5, 0.9, AROUND),
+    "satisfaction_seeking": (0.1, 0.3, AROUND),
+    "satisfaction_placement_bonus": (0.05, 0.2, HALF_TWICE),
+    # evaluation
+    "discount_rate": (0.0, 0.06, "assumption: 0 to twice the 3% reference case"),
+    # levers
+    "fund_budget": (0.0, 6000.0, POLICY),
+    "fund_grant_share": (0.25, 0.75, KTP),
+    "fund_grant_years": (1, 5, "UKRI KTP: 12-36 months, widened"),
+    "fund_weight_placement": (0.5, 1.5, AROUND),
+    "fund_weight_co_curriculum": (0.5, 1.5, AROUND),
+    "fund_weight_joint_research": (0.5, 1.5, AROUND),
+    "fund_placement_subsidy": (0.0, 4.0, POLICY),
+    "fund_subsidy_share": (0.1, 0.5, AROUND),
+    "fund_hire_subsidy": (0.0, 10.0, POLICY),
+    "tax_break_rate": (0.0, 0.5, TAX + "; up to half"),
+    "accreditation_weight": (0.0, 1.0, "the whole valid range: from off to industry-only reviews"),
+    "accreditation_interval": (3, 8, AROUND),
+    "accreditation_threshold": (0.55, 0.75, AROUND),
+    "accreditation_penalty": (0.1, 0.4, HALF_TWICE),
+    "accreditation_effort": (0.5, 2.0, HALF_TWICE),
+    "accreditation_review_cost": (10.0, 40.0, HALF_TWICE),
+    "accreditation_remediation": (0.25, 0.75, AROUND),
+    "fast_track_cost_cut": (0.0, 1.0, "the whole valid range"),
+    "fast_track_delay_cut": (0.0, 1.0, "the whole valid range"),
+    "fast_track_office_cost": (100.0, 400.0, HALF_TWICE),
+    "linkage_meetings": (0, 4, POLICY),
+    "linkage_contact_boost": (0.1, 0.5, JOBFAIR + "; widened"),
+    "linkage_meeting_cost": (25.0, 100.0, HALF_TWICE),
+    "firm_lecturer_share": (0.0, 1.0, "the whole valid range"),
+    "firm_lecturer_effect": (0.15, 0.6, HALF_TWICE),
+    "firm_lecturer_stipend": (10.0, 40.0, HALF_TWICE),
+    "incubator_places": (0, 6, POLICY),
+    "incubator_cost": (25.0, 100.0, HALF_TWICE),
+    "incubator_survival_gain": (0.2, 0.6, AROUND),
+    "monitoring_interval": (0, 5, "assumption: off, or an evaluation every 1 to 5 years"),
+    "monitoring_cost": (50.0, 200.0, HALF_TWICE),
+    "monitoring_weight_min": (0.1, 0.5, AROUND),
+    "monitoring_weight_max": (1.5, 3.0, AROUND),
+    "monitoring_renew_share": (0.1, 0.3, AROUND),
+    "monitoring_stop_share": (0.1, 0.3, AROUND),
+}
+
+
+def _with_plausible(p: Parameter) -> Parameter:
+    if p.name not in _PLAUSIBLE:
+        return p
+    low, high, why = _PLAUSIBLE[p.name]
+    return replace(p, plausible=(p.kind(low), p.kind(high)), plausible_source=why)
+
+
+_DECLARATIONS = [_with_plausible(p) for p in _DECLARATIONS]
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _DECLARATIONS}
 BY_PATH: dict[str, Parameter] = {p.path: p for p in _DECLARATIONS}
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(p.section for p in _DECLARATIONS))
@@ -503,6 +686,7 @@ def as_table() -> list[dict[str, Any]]:
             "unit": p.unit,
             "meaning": p.meaning,
             "source": p.source,
+            "plausible": p.describe_plausible(),
         }
         for p in _DECLARATIONS
     ]

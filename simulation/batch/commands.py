@@ -40,17 +40,7 @@ def register(subparsers) -> None:
         "finish, and print each scenario's effect against the reference.",
     )
     batch.add_argument("file", help="batch TOML file (scenarios/batches/*.toml)")
-    batch.add_argument("--out", required=True, help="results directory")
-    batch.add_argument("--backend", choices=BACKENDS, default=None,
-                       help="where runs execute (default: processes; dask if --scheduler)")
-    batch.add_argument("--scheduler", default=None,
-                       help="Dask scheduler address to join (default: start a LocalCluster)")
-    batch.add_argument("--workers", type=int, default=None,
-                       help="worker processes (default: the CPUs available)")
-    batch.add_argument("--chunk-size", type=int, default=None,
-                       help="runs per task (default: guided, large chunks first and single runs at the end)")
-    batch.add_argument("--resume", action="store_true",
-                       help="continue the batch in --out: run only missing or failed runs")
+    runner_options(batch, "batch")
     batch.add_argument("--quiet", action="store_true",
                        help="plain progress lines instead of a bar")
     batch.add_argument("--ci-width", type=float, default=None,
@@ -77,6 +67,22 @@ def register(subparsers) -> None:
                              "acceptability curves and efficient frontier (PNG files in DIR)")
     _evaluation_options(report)
     report.set_defaults(func=cmd_report)
+
+
+def runner_options(parser, what: str) -> None:
+    """Options every command that runs a batch takes: --out, where runs execute, --resume."""
+    parser.add_argument("--out", required=True, help="results directory")
+    parser.add_argument("--backend", choices=BACKENDS, default=None,
+                        help="where runs execute (default: processes; dask if --scheduler)")
+    parser.add_argument("--scheduler", default=None,
+                        help="Dask scheduler address to join (default: start a LocalCluster)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes (default: the CPUs available)")
+    parser.add_argument("--chunk-size", type=int, default=None,
+                        help="runs per task (default: guided, large chunks first and single runs "
+                             "at the end)")
+    parser.add_argument("--resume", action="store_true",
+                        help=f"continue the {what} in --out: run only missing or failed runs")
 
 
 def _evaluation_options(parser) -> None:
@@ -110,11 +116,11 @@ def _check_args(args: argparse.Namespace) -> str:
         from simulation.batch.dask_backend import check_scheduler
 
         check_scheduler(args.scheduler)
-    _check_out(Path(args.out))
+    check_out(Path(args.out))
     return backend
 
 
-def _check_out(out: Path) -> None:
+def check_out(out: Path) -> None:
     """Refuse an --out that is not a writable directory and cannot be created as one."""
     if out.exists():
         if not out.is_dir():
