@@ -16,7 +16,7 @@ PYTHON_BOOT := $(shell for p in python3.13 python3.12 python3; do \
 	  done; \
 	fi)
 
-.PHONY: setup run test lint clean figures dashboard bench
+.PHONY: setup run test lint clean figures dashboard bench sensitivity
 
 setup: $(STAMP)
 
@@ -32,6 +32,22 @@ $(STAMP): pyproject.toml
 run: setup
 	rm -rf results/policy_comparison
 	$(VENV)/bin/iesim batch scenarios/batches/policy_comparison.toml --out results/policy_comparison
+
+# The shipped sensitivity studies (scenarios/sensitivity/), each into
+# results/sensitivity/<name>; an interrupted study continues where it stopped.
+# QUICK=1 runs the CI size (a minute or two); the full sizes take about an
+# hour and a half on a 2-core machine (times per study in the README).
+STUDIES := $(wildcard scenarios/sensitivity/*.toml)
+sensitivity: setup
+	@for f in $(STUDIES); do \
+	  name=$$(basename $$f .toml); out=results/sensitivity$(if $(QUICK),-quick,)/$$name; \
+	  resume=$$([ -f $$out/study.json ] && echo --resume); \
+	  echo "== $$name"; \
+	  $(VENV)/bin/iesim sensitivity $$f --out $$out $(if $(QUICK),--quick,) --quiet $$resume > /dev/null || exit $$?; \
+	  echo "   report: $$out/report.md"; \
+	done
+	$(PY) -m simulation.sensitivity.compare results/sensitivity$(if $(QUICK),-quick,)/population_check_default \
+	  results/sensitivity$(if $(QUICK),-quick,)/population_check_half
 
 bench: setup
 	$(PY) -m benchmarks.bench --out benchmarks/results

@@ -340,3 +340,32 @@ def test_shipped_studies_run_at_quick_size(tmp_path, path):
                  "results.parquet", "figures/convergence.png"):
         assert (out / name).stat().st_size > 0, name
     assert "# Sensitivity study" in proc.stdout
+
+
+@pytest.mark.slow
+def test_backends_give_the_same_indices(tmp_path):
+    task = ModelTask(EffectToy, effect_outcomes)
+    study = Study(name="toy", method="morris", outcomes=("y",), replicates=2, seed=9, years=1,
+                  factors=(Factor("a", 0.0, 1.0), Factor("b", 0.0, 1.0), Factor("c", 0.0, 1.0)),
+                  size={"trajectories": 6, "levels": 4}, target="effect",
+                  reference={"treat": 0}, policy={"treat": 1})
+    tables = [run_study(study, tmp_path / backend, task=task, backend=backend, workers=2,
+                        progress=False, figures_too=False).indices
+              for backend in ("serial", "processes", "dask")]
+    for other in tables[1:]:
+        pd.testing.assert_frame_equal(tables[0], other)
+
+
+def test_rank_agreement_compares_two_studies_on_shared_factors(tmp_path, capsys):
+    from simulation.sensitivity.compare import main as compare
+
+    rows = lambda values: pd.DataFrame(  # noqa: E731
+        [("y", f"x{i}", "mu_star", v, 0.0) for i, v in enumerate(values)], columns=COLUMNS)
+    for name, values in (("a", [5, 4, 3, 2, 1, 0]), ("b", [4, 5, 3, 2, 0, 1])):
+        (tmp_path / name).mkdir()
+        rows(values).to_csv(tmp_path / name / "indices.csv", index=False)
+        (tmp_path / name / "study.json").write_text('{"study": {"method": "morris"}}')
+    assert compare([str(tmp_path / "a"), str(tmp_path / "b"), "--outcome", "y", "--top", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "Spearman rank correlation 0.886 over 6 factors; top 3 shared: 100%" in out
+    assert compare([str(tmp_path / "a"), str(tmp_path / "nowhere")]) == 2

@@ -257,3 +257,26 @@ def enough(study: Study, table: pd.DataFrame) -> tuple[bool, float]:
         width = width / scale
     widest = float(width.max())
     return bool(widest < study.conf_width), widest
+
+
+def rank_agreement(a: pd.DataFrame, b: pd.DataFrame, outcome: str, index: str,
+                   top: int = 5) -> dict[str, float]:
+    """How far two studies' rankings of the same factors agree on one outcome and index.
+
+    Returns:
+        ``spearman`` (rank correlation of the index over the shared factors),
+        ``top_overlap`` (share of ``a``'s top ``top`` factors also in ``b``'s
+        top ``top``) and ``factors`` (how many were compared).
+    """
+    from scipy.stats import spearmanr
+
+    def pick(t):
+        rows = t[(t["outcome"] == outcome) & (t["index"] == index) & (t["parameter"] != DUMMY)]
+        return rows.set_index("parameter")["value"]
+
+    x, y = pick(a), pick(b)
+    shared = x.index.intersection(y.index)
+    x, y = x[shared], y[shared]
+    top_a, top_b = set(x.nlargest(top).index), set(y.nlargest(top).index)
+    return {"spearman": float(spearmanr(x, y).statistic),
+            "top_overlap": len(top_a & top_b) / max(1, len(top_a)), "factors": len(shared)}
