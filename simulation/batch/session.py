@@ -115,14 +115,12 @@ def run_session(
     options = dict(backend=backend, workers=workers, scheduler=scheduler, chunk_size=chunk_size)
     try:
         run_batch(task, pending, on_result, **options)
-        widest = math.nan
-        while True:
+        # only --ci-width needs the table before the end (finalize reads the store once more)
+        while reference is not None and ci_width is not None:
             table = comparison(store.summary(), list(report), reference, scenarios)
-            if reference is None:
-                break
             widest = widest_difference(table, report)
             cap = max_replicates or replicates
-            if ci_width is None or widest < ci_width or replicates >= cap:
+            if widest < ci_width or replicates >= cap:
                 break
             replicates = next_replicates(replicates, widest, ci_width, cap)
             more = [s for s in plan(replicates) if s.run_id not in store.specs]
@@ -133,4 +131,5 @@ def run_session(
         progress.close()
     summary = store.finalize()
     table = comparison(summary, list(report), reference, scenarios)
+    widest = widest_difference(table, report) if reference is not None else math.nan
     return SessionResult(summary, table, store.failures(), replicates, ran, widest)
