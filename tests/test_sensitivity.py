@@ -223,6 +223,8 @@ BAD = {
     "bad function": (GOOD.replace('name = "s"', 'name = "s"\nfunction = "math:nope"'),
                      "sensitivity.function"),
     "not toml": ("[sensitivity\n", None),
+    "other noise treatment": (GOOD.replace('name = "s"', 'name = "s"\nreplicate_noise = "each"'),
+                              "sensitivity.replicate_noise"),
     "replicates zero": (GOOD.replace('name = "s"', 'name = "s"\nreplicates = 0'),
                         "sensitivity.replicates"),
 }

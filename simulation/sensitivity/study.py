@@ -7,7 +7,8 @@ and its size, replicates and seed, and the target::
     name = "sobol_effect"
     method = "sobol"            # morris, sobol or pawn
     outcomes = ["employment_rate_6m", "partnership_survival_3y"]
-    replicates = 2              # runs per sample point, averaged (seed share reported)
+    replicates = 2              # runs per sample point
+    replicate_noise = "mean"    # their mean is analysed; the seed's variance share is reported
     seed = 20261127             # master seed: sampling and every run's random streams
     years = 12                  # simulated years of every run
     conf_width = 0.1            # a 95% interval narrower than this means the sample is enough
@@ -79,6 +80,8 @@ STUDY_KEYS = {
     "seed": f"an integer in [{SEED_RANGE[0]}, 2**63-1]",
     "years": f"an integer in [{YEARS_RANGE[0]}, {YEARS_RANGE[1]}]",
     "conf_width": "a number in (0, 10]",
+    "replicate_noise": '"mean" (each point\'s mean over replicates is analysed, and the seed\'s '
+                       'share of the variance is reported beside the indices)',
     "function": "'module:function', a vectorised Python function",
     "target": "a table",
     "size": "a table",
@@ -204,6 +207,9 @@ def load_study(path: str | Path, quick: bool = False) -> Study:
             raise InputError(source, f"sensitivity.{key}",
                              f"unknown key sensitivity.{key}{suggest(key, STUDY_KEYS)}")
     name = _text(table, "name", source, required=True)
+    if table.get("replicate_noise", "mean") != "mean":
+        raise InputError(source, "sensitivity.replicate_noise", "sensitivity.replicate_noise must "
+                         f"be {STUDY_KEYS['replicate_noise']}; got {table['replicate_noise']!r}")
     method = table.get("method")
     if method not in METHODS:
         raise InputError(source, "sensitivity.method",
@@ -217,7 +223,7 @@ def load_study(path: str | Path, quick: bool = False) -> Study:
                          "replaces the model; remove one of them")
     fixed = {} if function else scenario_from_dict(
         {"scenario": {"name": "fixed"}, **common}, source).params
-    size = _size(table, method, source)
+    size = _size(table.get("size", {}), method, source)
     replicates = _int(table, "replicates", 1, 1000, 2, source)
     years = _int(table, "years", *YEARS_RANGE, 12, source)
     if quick:
@@ -317,8 +323,8 @@ def load_function(spec: str):
     return found
 
 
-def _size(table, method, source, where="sensitivity.size", defaults=None):
-    given = table.get("size", {}) if where == "sensitivity.size" else table
+def _size(given, method, source, where="sensitivity.size", defaults=None):
+    """The method's size settings from ``given`` (a table), over ``defaults``."""
     if not isinstance(given, dict):
         raise InputError(source, where, f"{where} must be a table")
     keys = SIZE_KEYS[method]
