@@ -601,9 +601,10 @@ class ResultsStore:
         out and listed in :attr:`damaged` (see :meth:`missing`).
         """
         import pandas as pd
+        import pyarrow as pa
 
         hashes = {e["run_id"]: e.get("run_hash") for e in self.manifest["runs"]}
-        frames, self.damaged = [], []
+        tables, self.damaged = [], []
         for run_id in hashes:  # run order, each run once
             if self.status.get(run_id, {}).get("status") != SUCCEEDED:
                 continue
@@ -611,10 +612,13 @@ class ResultsStore:
             if table is None:  # lost, truncated or not this run's: left out, and counted
                 self.damaged.append(run_id)
             else:
-                frames.append(table.to_pandas())
-        if not frames:
+                tables.append(table)
+        if not tables:
             return pd.DataFrame(columns=list(ID_COLUMNS))
-        frame = pd.concat(frames, ignore_index=True)
+        try:  # one conversion for all parts (thousands of small frames concatenate slowly)
+            frame = pa.concat_tables(tables, promote_options="default").to_pandas()
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # parts whose types differ: as pandas would
+            frame = pd.concat([t.to_pandas() for t in tables], ignore_index=True)
         return frame.sort_values(["replicate", "scenario_index"], kind="stable").reset_index(
             drop=True
         )
@@ -666,7 +670,7 @@ def _read_part(path: Path, run_id: str, run_hash: str | None, rows: int | None =
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path)
+        table = pq.ParquetFile(path).read()  # a third faster than read_table for one small file
     except Exception:  # missing, truncated or not Parquet at all
         return None
     if rows is not None and table.num_rows != rows:
