@@ -136,6 +136,9 @@ def test_an_effect_that_depends_on_one_factor_gives_it_total_index_near_one(tmp_
         assert abs(value(result.indices, other, "ST")) < 0.05
     # common random numbers: the seed's noise cancels in the paired difference
     assert result.noise.set_index("outcome").loc["y", "seed_share"] < 1e-9
+    effect = result.spread.set_index("outcome").loc["y"]  # 2a with a uniform on [0, 1]
+    assert abs(effect["mean"] - 1.0) < 0.02 and abs(effect["p95"] - 1.9) < 0.05
+    assert effect["share_positive"] == 1.0
 
 
 def test_lever_factors_vary_the_policy_arm_only():

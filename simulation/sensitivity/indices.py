@@ -143,6 +143,24 @@ _METHODS = {"morris": _morris, "sobol": _sobol, "pawn": _pawn}
 # --------------------------------------------------------------------------- noise
 
 
+def spread(study: Study, y: np.ndarray) -> pd.DataFrame:
+    """How the analysed value (level or paired effect) spreads over the sample points.
+
+    Columns: ``outcome``, ``mean``, ``sd``, ``p05``, ``p95`` and
+    ``share_positive`` (the share of points whose replicate mean is above 0:
+    for an effect target, where the policy helps).
+    """
+    rows = []
+    for j, outcome in enumerate(study.outcomes):
+        column = y[:, j][np.isfinite(y[:, j])]
+        if not len(column):
+            continue
+        rows.append({"outcome": outcome, "mean": column.mean(), "sd": column.std(ddof=1),
+                     "p05": np.percentile(column, 5), "p95": np.percentile(column, 95),
+                     "share_positive": (column > 0).mean(), "points": len(column)})
+    return pd.DataFrame(rows)
+
+
 def seed_noise(study: Study, values: pd.DataFrame) -> pd.DataFrame:
     """How much of each outcome's variance is the seed's, from the replicates.
 

@@ -8,7 +8,8 @@
 * ``results.parquet``: the target value of every point and replicate;
 * ``indices.csv`` (outcome, parameter, index, value, conf), and
   ``indices_flagged.csv`` with a ``distinguishable`` column;
-* ``noise.csv``: the seed's share of each outcome's variance;
+* ``noise.csv``: the seed's share of each outcome's variance; ``spread.csv``: the
+  analysed value over the sample points;
 * ``convergence.csv``: indices at nested sample sizes;
 * ``figures/``: ``morris.png`` or ``sobol.png`` / ``pawn.png``, ``convergence.png``;
 * ``report.md``: what was run, how long, the leading factors and every warning.
@@ -44,6 +45,7 @@ class StudyResult:
     indices: pd.DataFrame
     flagged: pd.DataFrame
     noise: pd.DataFrame
+    spread: pd.DataFrame
     convergence: pd.DataFrame
     enough: bool
     widest: float
@@ -93,19 +95,21 @@ def run_study(study: Study, out: str | Path, *, resume: bool = False, task=None,
     y = point_means(study, values)
     table = indices.analyse(study, unit, y)
     noise = indices.seed_noise(study, values)
+    spread = indices.spread(study, y)
     floor = indices.morris_noise(study, unit, values) if study.method == "morris" else None
     flagged = indices.flag_noise(study, table, noise, floor)
     conv = indices.convergence(study, unit, y)
     ok, widest = indices.enough(study, table)
     for name, frame in (("indices", table), ("indices_flagged", flagged), ("noise", noise),
-                        ("convergence", conv)):
+                        ("spread", spread), ("convergence", conv)):
         _atomic(out / f"{name}.csv", lambda p, f=frame: f.to_csv(p, index=False))
     if floor is not None:
         _atomic(out / "morris_noise.csv", lambda p: floor.to_csv(p, index=False))
     warnings = _warnings(study, table, flagged, noise, ok, widest,
                          indices.missing_points(study, y))
     seconds = time.perf_counter() - started
-    result = StudyResult(study, table, flagged, noise, conv, ok, widest, seconds, warnings, out)
+    result = StudyResult(study, table, flagged, noise, spread, conv, ok, widest, seconds, warnings,
+                         out)
     if figures_too:
         draw(result)
     _atomic(out / "report.md", lambda p: Path(p).write_text(report(result), encoding="utf-8"))
@@ -227,7 +231,14 @@ def report(result: StudyResult) -> str:
              f"interval of {head} {result.widest:.3g} (conf_width {study.conf_width:g})", ""]
     if result.warnings:
         lines += ["## Warnings", ""] + [f"- {w}" for w in result.warnings] + [""]
-    lines += ["## Seed noise", "", "| outcome | seed share (single run) | seed share (mean) |",
+    what = "paired effect (policy minus reference)" if study.target == "effect" else "outcome"
+    lines += [f"## The {what} over the sample", "",
+              "| outcome | mean | sd | 5th percentile | 95th percentile | share of points > 0 |",
+              "|---|---|---|---|---|---|"]
+    for row in result.spread.itertuples():
+        lines.append(f"| {row.outcome} | {row.mean:.4g} | {row.sd:.3g} | {row.p05:.4g} | "
+                     f"{row.p95:.4g} | {row.share_positive:.0%} |")
+    lines += ["", "## Seed noise", "", "| outcome | seed share (single run) | seed share (mean) |",
               "|---|---|---|"]
     for row in result.noise.itertuples():
         lines.append(f"| {row.outcome} | {row.seed_share:.3f} | {row.seed_share_of_mean:.3f} |")
