@@ -374,3 +374,12 @@ def test_rank_agreement_compares_two_studies_on_shared_factors(tmp_path, capsys)
     out = capsys.readouterr().out
     assert "Spearman rank correlation 0.886 over 6 factors; top 3 shared: 100%" in out
     assert compare([str(tmp_path / "a"), str(tmp_path / "nowhere")]) == 2
+
+
+def test_a_study_larger_than_the_run_cap_is_refused_before_anything_runs(tmp_path, capsys):
+    screening = ROOT / "scenarios" / "sensitivity" / "morris_screening.toml"
+    out = tmp_path / "o"
+    assert main(["sensitivity", str(screening), "--out", str(out), "--max-runs", "100"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "--max-runs" in err and "3,216 model runs" in err
+    assert not out.exists()
