@@ -56,6 +56,16 @@ def test_ishigami_sobol_indices_match_the_analytical_values(tmp_path):
     assert list(pd.read_csv(tmp_path / "out" / "indices.csv").columns) == COLUMNS
 
 
+def test_ishigami_second_order_indices_find_the_x1_x3_interaction(tmp_path):
+    factors = [Factor(f"x{i}", -PI, PI) for i in (1, 2, 3)]
+    study = function_study("ishigami", "sobol", factors,
+                           {"base_samples": 2048, "second_order": True, "bootstrap": 100})
+    result = run_study(study, tmp_path / "out", figures_too=False)
+    assert abs(value(result.indices, "x1,x3", "S2") - 0.2437) < 0.05  # S13 = ST1 - S1
+    assert abs(value(result.indices, "x1,x2", "S2")) < 0.05
+    assert abs(value(result.indices, "x2,x3", "S2")) < 0.05
+
+
 def test_morris_ranks_a_known_inert_input_last(tmp_path):
     factors = [Factor(f"x{i}", 0.0, 1.0) for i in (1, 2, 3, 4)]
     study = function_study("linear_with_inert", "morris", factors,
