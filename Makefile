@@ -35,8 +35,8 @@ run: setup
 
 # The shipped sensitivity studies (scenarios/sensitivity/), each into
 # results/sensitivity/<name>; an interrupted study continues where it stopped.
-# QUICK=1 runs the CI size (a minute or two); the full sizes take about an
-# hour and a half on a 2-core machine (times per study in the README).
+# QUICK=1 runs the CI size (about three minutes); the full sizes took 97
+# minutes in all on a 2-core machine (times per study in the README).
 STUDIES := $(wildcard scenarios/sensitivity/*.toml)
 sensitivity: setup
 	@for f in $(STUDIES); do \
