@@ -18,7 +18,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     for path in args.files:
         try:
             data = read_toml(path)
-            if "sensitivity" in data:
+            if "calibration" in data or "target" in data:
+                from simulation.calibration.targets import load_targets
+
+                load_targets(path)
+            elif "sensitivity" in data:
                 from simulation.sensitivity.study import load_study
 
                 load_study(path)
