@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_errors import iesim, one_error_line
 
 from simulation.calibration.targets import NEVER_FIT, load_targets
 
@@ -77,10 +76,6 @@ def test_malformed_target_files_give_one_error_line_and_exit_2(tmp_path, case):
     text, key = BAD[case]
     path = tmp_path / "targets.toml"
     path.write_text(text)
-    proc = subprocess.run([sys.executable, "-m", "simulation.cli", "validate", str(path)],
-                          capture_output=True, text=True, cwd=ROOT)
+    proc = iesim("validate", str(path))
     assert proc.returncode == 2, proc.stdout + proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error:"), proc.stderr
-    assert str(path) in lines[0] and key in lines[0]
-    assert "Traceback" not in proc.stderr
+    one_error_line(proc.stderr, str(path), key)

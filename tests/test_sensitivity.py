@@ -14,6 +14,7 @@ import mesa
 import numpy as np
 import pandas as pd
 import pytest
+from cli_errors import iesim, one_error_line
 
 from simulation.batch import ModelTask
 from simulation.cli import main
@@ -248,15 +249,9 @@ def test_malformed_sensitivity_files_give_one_error_line_and_exit_2(tmp_path, ca
     text, key = BAD[case]
     path = _write(tmp_path, text)
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "simulation.cli", "sensitivity", str(path),
-                           "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    proc = iesim("sensitivity", str(path), "--out", str(out))
     assert proc.returncode == 2, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error:"), proc.stderr
-    assert str(path) in lines[0]
-    if key:
-        assert key in lines[0]
-    assert "Traceback" not in proc.stderr
+    one_error_line(proc.stderr, str(path), *([key] if key else []))
     assert not out.exists()  # nothing written
 
 
