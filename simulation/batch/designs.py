@@ -23,6 +23,18 @@ DESIGN_KEYS = ("method", "base", "include_base", "samples", "seed", "parameters"
 MAX_POINTS = 10_000
 
 
+def from_unit(u, low: float, high: float, integer: bool = False):
+    """The value at unit coordinate ``u`` (a number or an array) of the range [low, high].
+
+    An integer range gives each integer in [low, high] the same share of [0, 1].
+    """
+    if integer:
+        value = np.minimum(high, np.floor(low + np.asarray(u) * (high - low + 1))).astype(int)
+        return int(value) if value.ndim == 0 else value
+    value = low + np.asarray(u, dtype=float) * (high - low)
+    return float(value) if value.ndim == 0 else value
+
+
 def _parameter(name: str, source: str) -> Parameter:
     parameter = PARAMETERS.get(name) or BY_PATH.get(name)
     if parameter is None:
@@ -180,9 +192,6 @@ def _latin_hypercube(factors: dict[str, Any], samples: int, seed: int, source: s
     for i, row in enumerate(unit):
         params = {}
         for (parameter, low, high), u in zip(ranges, row, strict=True):
-            if parameter.kind is int:
-                params[parameter.name] = int(min(high, math.floor(low + u * (high - low + 1))))
-            else:
-                params[parameter.name] = float(low + u * (high - low))
+            params[parameter.name] = from_unit(u, low, high, parameter.kind is int)
         points.append((f"lhs-{i:0{width}d}", params))
     return points

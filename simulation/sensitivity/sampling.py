@@ -40,16 +40,17 @@ def unit_sample(study: Study) -> np.ndarray:
     return np.asarray(sp.samples, dtype=float)
 
 
-def factor_values(study: Study, unit: np.ndarray) -> list[dict[str, Any]]:
-    """Each sample point's factor values by name (the dummy column dropped)."""
-    return [{f.name: f.value(u) for f, u in zip(study.factors, row, strict=False)}
-            for row in unit]
-
-
 def value_matrix(study: Study, unit: np.ndarray) -> np.ndarray:
-    """Factor values as an ``(n, D)`` float array (what a function study receives)."""
-    return np.array([[f.value(u) for f, u in zip(study.factors, row, strict=False)]
-                     for row in unit], dtype=float).reshape(len(unit), len(study.factors))
+    """Factor values as an ``(n, D)`` float array (the dummy column dropped)."""
+    columns = [f.value(unit[:, j]) for j, f in enumerate(study.factors)]
+    return np.column_stack(columns).astype(float) if columns else np.empty((len(unit), 0))
+
+
+def factor_values(study: Study, unit: np.ndarray) -> list[dict[str, Any]]:
+    """Each sample point's factor values by name, as plain ints and floats."""
+    kinds = [f.kind for f in study.factors]
+    return [{f.name: kind(v) for f, kind, v in zip(study.factors, kinds, row, strict=True)}
+            for row in value_matrix(study, unit)]
 
 
 def rows_per_unit(study: Study) -> int:

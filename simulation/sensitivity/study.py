@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from simulation.batch.designs import from_unit
 from simulation.errors import InputError
 from simulation.parameters import BY_PATH, PARAMETERS, suggest
 from simulation.scenarios import (
@@ -112,11 +113,9 @@ class Factor:
     kind: type = float
     lever: bool = False
 
-    def value(self, u: float) -> float | int:
-        """The factor's value at unit coordinate ``u`` in [0, 1]."""
-        if self.kind is int:
-            return int(min(self.high, math.floor(self.low + u * (self.high - self.low + 1))))
-        return float(self.low + u * (self.high - self.low))
+    def value(self, u):
+        """The factor's value at unit coordinate ``u`` in [0, 1] (a number or an array)."""
+        return from_unit(u, self.low, self.high, self.kind is int)
 
 
 @dataclass(frozen=True)
