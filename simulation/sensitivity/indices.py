@@ -30,6 +30,8 @@ from simulation.sensitivity.study import Study
 
 COLUMNS = ["outcome", "parameter", "index", "value", "conf"]
 CONF_LEVEL = 0.95
+NOISE_WARNING = 0.1
+"""Seed share of the analysed mean's variance above which the report warns."""
 
 
 def analyse(study: Study, unit: np.ndarray, y: np.ndarray, units: int | None = None) -> pd.DataFrame:

@@ -181,7 +181,7 @@ def _warnings(study, table, flagged, noise, ok, widest, missing) -> list[str]:
         if outcome not in set(table["outcome"]):
             out.append(f"{outcome}: no indices (too few sample points with a value)")
     for row in noise.itertuples():
-        if np.isfinite(row.seed_share_of_mean) and row.seed_share_of_mean > 0.1:
+        if np.isfinite(row.seed_share_of_mean) and row.seed_share_of_mean > indices.NOISE_WARNING:
             out.append(f"{row.outcome}: {row.seed_share_of_mean:.0%} of the analysed mean's "
                        f"variance is seed noise; indices below it are not distinguishable from "
                        "noise (add replicates)")
