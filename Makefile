@@ -16,7 +16,7 @@ PYTHON_BOOT := $(shell for p in python3.13 python3.12 python3; do \
 	  done; \
 	fi)
 
-.PHONY: setup run test lint clean figures dashboard bench sensitivity
+.PHONY: setup run test lint clean figures dashboard bench sensitivity calibrate
 
 setup: $(STAMP)
 
@@ -48,6 +48,22 @@ sensitivity: setup
 	done
 	$(PY) -m simulation.sensitivity.compare results/sensitivity$(if $(QUICK),-quick,)/population_check_default \
 	  results/sensitivity$(if $(QUICK),-quick,)/population_check_half
+
+# Calibrate the no-policy baseline to calibration/targets.toml (history matching,
+# about 30 minutes on a 2-core machine) into results/calibration, continuing an
+# interrupted run, then install its calibrated.toml, report.md and figures in
+# calibration/, where the registry reads the calibrated defaults. QUICK=1 runs
+# the CI size into results/calibration-quick and installs nothing.
+CAL_OUT := results/calibration$(if $(QUICK),-quick,)
+calibrate: setup
+	@resume=$$([ -f $(CAL_OUT)/calibration.json ] && echo --resume); \
+	$(VENV)/bin/iesim calibrate calibration/targets.toml --out $(CAL_OUT) $(if $(QUICK),--quick,) \
+	  --quiet $$resume > /dev/null
+	@echo "report: $(CAL_OUT)/report.md"
+	@if [ -z "$(QUICK)" ]; then \
+	  cp $(CAL_OUT)/calibrated.toml $(CAL_OUT)/report.md calibration/ && \
+	  rm -rf calibration/figures && cp -r $(CAL_OUT)/figures calibration/figures && \
+	  echo "installed calibration/calibrated.toml, report.md and figures/"; fi
 
 bench: setup
 	$(PY) -m benchmarks.bench --out benchmarks/results

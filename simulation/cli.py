@@ -1,4 +1,4 @@
-"""The ``iesim`` command: run, validate, batch, report and sensitivity.
+"""The ``iesim`` command: run, validate, batch, report, sensitivity and calibrate.
 
 Bad input prints one line on stderr starting ``error:`` and exits with code 2.
 """
@@ -18,7 +18,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     for path in args.files:
         try:
             data = read_toml(path)
-            if "calibration" in data or "target" in data:
+            if "values" in data and "target" not in data:
+                from simulation.parameters import PARAMETERS, read_calibrated
+
+                read_calibrated(path, PARAMETERS)
+            elif "calibration" in data or "target" in data:
                 from simulation.calibration.targets import load_targets
 
                 load_targets(path)
@@ -94,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     from simulation.sensitivity.command import register as register_sensitivity
 
     register_sensitivity(sub)
+    from simulation.calibration.command import register as register_calibrate
+
+    register_calibrate(sub)
     return parser
 
 

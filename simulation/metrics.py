@@ -223,6 +223,9 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in [
             _active(None)),
     *[Outcome(f"active_{k}", STOCK, "partnerships", f"active {k} partnerships", _active(i))
       for i, k in enumerate(KINDS)],
+    Outcome("cooperating_firm_share", STOCK, "share",
+            "firms with at least one active partnership with a university",
+            lambda m: m.network.cooperating_firms() / len(m.firms)),
     Outcome("firm_satisfaction", STOCK, "index", "mean satisfaction of firms",
             lambda m: float(m.firm_satisfaction.mean()) if m.firms else np.nan),
     Outcome("partnership_survival_3y", STOCK, "share",

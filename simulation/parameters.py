@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 ASSUMPTION = "assumption"
@@ -41,6 +42,10 @@ class Parameter:
             for structural settings and definitions, which are not uncertain
             assumptions (population sizes, observation windows).
         plausible_source: why the plausible range is what it is.
+        calibrated: the fitted targets the default was calibrated against
+            (``calibration/calibrated.toml``); empty when not calibrated.
+        uncalibrated: the declared default before calibration (the prior's
+            reference value), or None when not calibrated.
     """
 
     name: str
@@ -55,6 +60,8 @@ class Parameter:
     lever: bool = False
     plausible: tuple[float, float] | None = None
     plausible_source: str = ""
+    calibrated: tuple[str, ...] = ()
+    uncalibrated: float | int | None = None
 
     @property
     def path(self) -> str:
@@ -641,7 +648,63 @@ def _with_plausible(p: Parameter) -> Parameter:
     return replace(p, plausible=(p.kind(low), p.kind(high)), plausible_source=why)
 
 
+CALIBRATED_FILE = Path(__file__).resolve().parents[1] / "calibration" / "calibrated.toml"
+"""Calibrated defaults written by ``iesim calibrate`` (see calibration/README.md)."""
+
+
+def read_calibrated(path: str | Path, declared: dict[str, Parameter]) -> dict[str, Parameter]:
+    """Declarations with the defaults a calibrated.toml file sets (only those it names).
+
+    Raises:
+        InputError: an unknown table, key or parameter, or a value outside
+            the parameter's plausible range, naming the file and the key.
+    """
+    import tomllib
+
+    from simulation.errors import InputError
+
+    source = str(path)
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(source, None, f"cannot read calibrated defaults: {exc}") from None
+    for key in data:
+        if key not in ("calibration", "values"):
+            raise InputError(source, key, f"unknown table [{key}] (expected [calibration] and "
+                             "[values])")
+    head, values = data.get("calibration"), data.get("values")
+    if not isinstance(head, dict) or not isinstance(values, dict) or not values:
+        raise InputError(source, "values", "expected a [calibration] table (with fitted) and a "
+                         "non-empty [values] table")
+    fitted = head.get("fitted")
+    if (not isinstance(fitted, list) or not fitted
+            or not all(isinstance(t, str) and t for t in fitted)):
+        raise InputError(source, "calibration.fitted", "calibration.fitted must be a non-empty "
+                         f"list of target names; got {fitted!r}")
+    out = {}
+    for name, value in values.items():
+        p = declared.get(name)
+        if p is None:
+            raise InputError(source, f"values.{name}", f"values.{name}: unknown parameter"
+                             f"{suggest(name, declared)}")
+        try:
+            value = p.check(value)
+        except ValueError as exc:
+            raise InputError(source, f"values.{name}", f"values.{name}: {exc}") from None
+        if p.plausible is None or not p.plausible[0] <= value <= p.plausible[1]:
+            raise InputError(source, f"values.{name}", f"values.{name} must lie in the "
+                             f"plausible range {p.describe_plausible()}; got {value!r}")
+        out[name] = replace(p, default=value, calibrated=tuple(fitted), uncalibrated=p.default,
+                            source=f"calibrated (calibration/calibrated.toml) against "
+                            f"{', '.join(fitted)}; uniform prior over the plausible range; "
+                            f"before calibration {_fmt(p.default)}, {p.source}")
+    return out
+
+
 _DECLARATIONS = [_with_plausible(p) for p in _DECLARATIONS]
+if CALIBRATED_FILE.is_file():
+    _CALIBRATED = read_calibrated(CALIBRATED_FILE, {p.name: p for p in _DECLARATIONS})
+    _DECLARATIONS = [_CALIBRATED.get(p.name, p) for p in _DECLARATIONS]
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _DECLARATIONS}
 BY_PATH: dict[str, Parameter] = {p.path: p for p in _DECLARATIONS}
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(p.section for p in _DECLARATIONS))

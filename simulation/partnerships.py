@@ -154,6 +154,11 @@ class PartnershipNetwork:
             return float("nan")
         return self.dissolved_after_grant / self.dissolved
 
+    def cooperating_firms(self) -> int:
+        """Firms with at least one active partnership."""
+        n = len(self.all)
+        return int(np.unique(self.firm_of[:n][self.is_active[:n]]).size)
+
     def survival(self, now: int, months: int) -> float:
         """Share of partnerships signed at least ``months`` ago that lasted ``months``."""
         start, end = self.start_of[: len(self.all)], self.end_of[: len(self.all)]

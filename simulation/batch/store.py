@@ -96,6 +96,16 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+def write_atomically(path: Path, write) -> None:
+    """Call ``write(tmp)`` on a temporary file next to ``path``, then move it into place."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def _atomic_write_table(path: Path, table) -> None:
     import pyarrow.parquet as pq
 

@@ -1,8 +1,14 @@
-"""Calibration of the no-policy baseline to published figures (issue 11, in progress).
+"""Calibration of the no-policy baseline to published figures (issue 11).
 
-So far: target files (:mod:`simulation.calibration.targets`), validated by
-``iesim validate``, and the core of history matching with Gaussian-process
-emulators (:mod:`simulation.calibration.history_matching`), tested on a toy
-model.  ``iesim calibrate``, its outputs and calibrated defaults are not
-built yet.
+- :mod:`~simulation.calibration.targets`: target files (figures, ranges, sources, fit or holdout);
+- :mod:`~simulation.calibration.plan`: what is calibrated, and the sizes of the run;
+- :mod:`~simulation.calibration.history_matching`: Gaussian-process emulators, implausibility,
+  waves, the emulator posterior (model-agnostic);
+- :mod:`~simulation.calibration.runs`: design points as model runs through the batch runner;
+- :mod:`~simulation.calibration.run`: the whole calibration (:func:`~.run.calibrate`);
+- :mod:`~simulation.calibration.report`: ``calibrated.toml``, figures and ``report.md``;
+- :mod:`~simulation.calibration.command`: ``iesim calibrate``.
+
+The registry (:mod:`simulation.parameters`) reads ``calibration/calibrated.toml``; see
+``calibration/README.md``.
 """

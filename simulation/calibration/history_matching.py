@@ -6,16 +6,22 @@ out every point whose implausibility
 
     I(x) = max over targets | z - E[f(x)] | / sqrt(Var_emulator(x) + Var_obs + Var_run)
 
-exceeds a cutoff (3, by Pukelsheim's three-sigma rule).  ``Var_obs`` comes
-from the target's acceptable range (its half-width taken as two standard
-deviations) and ``Var_run`` from the model's replicate noise.  Later waves
+exceeds a cutoff (3, by Pukelsheim's three-sigma rule).  ``E[f(x)]`` is the
+model's expected output (over its random streams) and ``Var_emulator`` the
+emulator's uncertainty about it: the emulator's noise term absorbs the
+run-to-run scatter of its training runs, and is left out of the prediction
+(:func:`predict`).  ``Var_obs`` comes from the target's acceptable range (its
+half-width taken as two standard deviations).  ``Var_run`` is extra model
+variance to allow for; zero when the targets are compared with the model's
+expected output, as in iesim's calibration.  Later waves
 sample only inside what earlier waves kept, so the emulators sharpen where it
-matters.
+matters.  On the last wave's emulators, an approximate posterior follows by
+importance sampling over the kept space (:func:`log_likelihood`).
 
 This module knows nothing of iesim: the model is a function from an
 ``(n, D)`` array of parameter values in the unit cube to an ``(n, k)``
 array of outputs (the caller maps units to parameter ranges and runs
-replicates).  Part of issue 11; ``iesim calibrate`` is not built yet.
+replicates); :mod:`simulation.calibration.run` does that for iesim.
 """
 
 from __future__ import annotations
@@ -30,16 +36,41 @@ CUTOFF = 3.0
 
 @dataclass(frozen=True)
 class Observation:
-    """A target output: its value and variances (observation and run noise)."""
+    """A target output: its value and variances (observation and run noise).
+
+    A ``lower_bound`` observation only rules out outputs below ``value``
+    (a pattern such as "field A above field B", emulated as A - B > 0).
+    """
 
     value: float
     var_obs: float
     var_run: float = 0.0
+    lower_bound: bool = False
 
     @classmethod
     def from_range(cls, value: float, low: float, high: float, var_run: float = 0.0):
         """An observation whose acceptable range is plus or minus two standard deviations."""
         return cls(value, ((high - low) / 4.0) ** 2, var_run)
+
+    def score(self, mean: np.ndarray, var_emulator: np.ndarray) -> np.ndarray:
+        """Implausibility of emulated outputs: standardised distance from the observation."""
+        gap = self.value - mean
+        if self.lower_bound:
+            gap = np.maximum(gap, 0.0)
+        return np.abs(gap) / np.sqrt(var_emulator + self.var_obs + self.var_run)
+
+    def log_likelihood(self, mean: np.ndarray, var_emulator: np.ndarray) -> np.ndarray:
+        """Log-likelihood of the observation given emulated outputs (Gaussian errors).
+
+        A level observation: normal density of the gap; a lower bound: the
+        log-probability that the output lies above it.
+        """
+        from scipy.stats import norm
+
+        sd = np.sqrt(var_emulator + self.var_obs + self.var_run)
+        if self.lower_bound:
+            return norm.logcdf((mean - self.value) / sd)
+        return norm.logpdf(self.value, loc=mean, scale=sd)
 
 
 @dataclass
@@ -74,14 +105,47 @@ def fit_emulators(x: np.ndarray, y: np.ndarray, seed: int = 0) -> list:
     return emulators
 
 
+def predict(gp, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An emulator's mean and variance of the model's expected output at ``x``.
+
+    scikit-learn's predictive standard deviation includes the fitted noise
+    term (the run-to-run scatter of the outputs it was trained on); the
+    expected output's uncertainty is that variance minus the noise.
+    """
+    mean, sd = gp.predict(x, return_std=True)
+    noise = _noise_level(gp.kernel_) * float(np.square(getattr(gp, "_y_train_std", 1.0)))
+    return mean, np.maximum(sd**2 - noise, 1e-12)
+
+
+def noise_sd(gp) -> float:
+    """The fitted run-to-run standard deviation of an emulator's training outputs."""
+    return float(np.sqrt(_noise_level(gp.kernel_)) * getattr(gp, "_y_train_std", 1.0))
+
+
+def _noise_level(kernel) -> float:
+    from sklearn.gaussian_process.kernels import Sum, WhiteKernel
+
+    if isinstance(kernel, WhiteKernel):
+        return float(kernel.noise_level)
+    if isinstance(kernel, Sum):
+        return _noise_level(kernel.k1) + _noise_level(kernel.k2)
+    return 0.0
+
+
 def implausibility(emulators: list, observations: list[Observation], x: np.ndarray) -> np.ndarray:
     """The largest implausibility over outputs at each row of ``x``."""
     worst = np.zeros(len(x))
     for gp, obs in zip(emulators, observations, strict=True):
-        mean, sd = gp.predict(x, return_std=True)
-        score = np.abs(obs.value - mean) / np.sqrt(sd**2 + obs.var_obs + obs.var_run)
-        worst = np.maximum(worst, score)
+        worst = np.maximum(worst, obs.score(*predict(gp, x)))
     return worst
+
+
+def log_likelihood(emulators: list, observations: list[Observation], x: np.ndarray) -> np.ndarray:
+    """The emulators' log-likelihood of every observation at each row of ``x`` (summed)."""
+    total = np.zeros(len(x))
+    for gp, obs in zip(emulators, observations, strict=True):
+        total += obs.log_likelihood(*predict(gp, x))
+    return total
 
 
 def plausible(waves: list[Wave], observations: list[Observation], x: np.ndarray,

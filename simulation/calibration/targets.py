@@ -37,6 +37,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from simulation.calibration.plan import PLAN_KEYS, Plan, read_plan
 from simulation.errors import InputError
 from simulation.parameters import suggest
 from simulation.scenarios import load_scenario, read_toml
@@ -49,7 +50,7 @@ KINDS = ("level", "order")
 COMMON_KEYS = {"name", "kind", "range_why", "population", "year", "source", "use"}
 LEVEL_KEYS = COMMON_KEYS | {"outcome", "value", "low", "high"}
 ORDER_KEYS = COMMON_KEYS | {"greater", "lesser"}
-CALIBRATION_KEYS = {"name", "description", "scenario"}
+CALIBRATION_KEYS = {"name", "description", "scenario", *PLAN_KEYS}
 
 
 @dataclass(frozen=True)
@@ -109,14 +110,18 @@ class TargetSet:
     scenario: dict
     description: str = ""
     source: str = ""
+    plan: Plan | None = None
 
     def used(self, use: str) -> tuple[Target, ...]:
         """The targets marked ``fit`` or ``holdout``."""
         return tuple(t for t in self.targets if t.use == use)
 
 
-def load_targets(path: str | Path) -> TargetSet:
+def load_targets(path: str | Path, quick: bool = False) -> TargetSet:
     """Read and validate a target file (see the module docstring).
+
+    The ``[calibration]`` table may also hold how to calibrate
+    (:mod:`simulation.calibration.plan`); ``quick`` takes its quick size.
 
     Raises:
         InputError: for any bad input, naming the file and the key.
@@ -138,6 +143,7 @@ def load_targets(path: str | Path) -> TargetSet:
                              f"{suggest(key, CALIBRATION_KEYS)}")
     name = _string(head, "name", source, "calibration")
     scenario: dict = {}
+    years = 15
     if "scenario" in head:
         rel = _string(head, "scenario", source, "calibration")
         file = Path(path).parent / rel
@@ -145,7 +151,8 @@ def load_targets(path: str | Path) -> TargetSet:
             raise InputError(source, "calibration.scenario",
                              f"calibration.scenario: scenario file {rel!r} not found "
                              f"(looked for {file})")
-        scenario = dict(load_scenario(file).params)
+        loaded = load_scenario(file)
+        scenario, years = dict(loaded.params), loaded.years
     rows = data.get("target")
     if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
         raise InputError(source, "target", "expected at least one [[target]] table")
@@ -161,7 +168,8 @@ def load_targets(path: str | Path) -> TargetSet:
     if not isinstance(description, str):
         raise InputError(source, "calibration.description",
                          f"calibration.description must be a string; got {description!r}")
-    return TargetSet(name, tuple(targets), scenario, description, source)
+    plan = read_plan(head, source, scenario, years, quick)
+    return TargetSet(name, tuple(targets), scenario, description, source, plan)
 
 
 def _string(table, key, source, where) -> str:

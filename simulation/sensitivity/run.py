@@ -20,8 +20,6 @@ the design is regenerated from the seed and checked against the stored one.
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +28,8 @@ import numpy as np
 import pandas as pd
 
 from simulation.batch.specs import stable_hash
+from simulation.batch.store import write_atomically
+from simulation.batch.study_dir import claim
 from simulation.errors import InputError
 from simulation.sensitivity import figures, indices
 from simulation.sensitivity.runs import evaluate, point_means
@@ -91,7 +91,7 @@ def run_study(study: Study, out: str | Path, *, resume: bool = False, task=None,
     _write_samples(study, unit, out)
     values = evaluate(study, unit, out, task=task, backend=backend, workers=workers,
                       scheduler=scheduler, chunk_size=chunk_size, progress=progress)
-    _atomic(out / "results.parquet", lambda p: values.to_parquet(p, index=False))
+    write_atomically(out / "results.parquet", lambda p: values.to_parquet(p, index=False))
     y = point_means(study, values)
     table = indices.analyse(study, unit, y)
     noise = indices.seed_noise(study, values)
@@ -102,9 +102,9 @@ def run_study(study: Study, out: str | Path, *, resume: bool = False, task=None,
     ok, widest = indices.enough(study, table)
     for name, frame in (("indices", table), ("indices_flagged", flagged), ("noise", noise),
                         ("spread", spread), ("convergence", conv)):
-        _atomic(out / f"{name}.csv", lambda p, f=frame: f.to_csv(p, index=False))
+        write_atomically(out / f"{name}.csv", lambda p, f=frame: f.to_csv(p, index=False))
     if floor is not None:
-        _atomic(out / "morris_noise.csv", lambda p: floor.to_csv(p, index=False))
+        write_atomically(out / "morris_noise.csv", lambda p: floor.to_csv(p, index=False))
     warnings = _warnings(study, table, flagged, noise, ok, widest,
                          indices.missing_points(study, y))
     seconds = time.perf_counter() - started
@@ -112,32 +112,13 @@ def run_study(study: Study, out: str | Path, *, resume: bool = False, task=None,
                          out)
     if figures_too:
         draw(result)
-    _atomic(out / "report.md", lambda p: Path(p).write_text(report(result), encoding="utf-8"))
+    write_atomically(out / "report.md", lambda p: Path(p).write_text(report(result), encoding="utf-8"))
     return result
 
 
 def _prepare(study: Study, out: Path, resume: bool) -> None:
-    key = study_hash(study)
-    record = out / "study.json"
-    if out.exists() and not out.is_dir():
-        raise InputError(str(out), "--out", "--out is a file; expected a directory")
-    if out.is_dir() and any(out.iterdir()):
-        if not resume:
-            raise InputError(str(out), "--out", "--out is not empty; continue the study in it "
-                             "with --resume, or choose another directory")
-        try:
-            stored = json.loads(record.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            raise InputError(str(out), "--resume", "--resume: the directory holds no readable "
-                             "study.json, so it is not a sensitivity study's output") from None
-        if stored.get("hash") != key:
-            raise InputError(str(out), "--resume", "--resume: the directory holds another study "
-                             "(different factors, method, size, outcomes, seed, years or "
-                             "scenarios); choose another --out")
-        return
-    out.mkdir(parents=True, exist_ok=True)
-    text = json.dumps({"hash": key, "study": study.describe()}, indent=1, default=str)
-    _atomic(record, lambda p: Path(p).write_text(text, encoding="utf-8"))
+    claim(out, "study.json", study_hash(study), {"study": study.describe()}, resume,
+          "sensitivity study")
 
 
 def _write_samples(study: Study, unit: np.ndarray, out: Path) -> None:
@@ -154,16 +135,7 @@ def _write_samples(study: Study, unit: np.ndarray, out: Path) -> None:
             raise InputError(str(path), "--resume", "the stored design differs from the one this "
                              "study's seed gives (another SALib version?); start a new --out")
         return
-    _atomic(path, lambda p: frame.to_parquet(p, index=False))
-
-
-def _atomic(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_atomically(path, lambda p: frame.to_parquet(p, index=False))
 
 
 def _warnings(study, table, flagged, noise, ok, widest, missing) -> list[str]:

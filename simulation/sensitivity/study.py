@@ -455,7 +455,7 @@ def _factors(table, source, function) -> tuple[Factor, ...]:
     for key, spec in ranges.items():
         where = f"factors.parameters.{key}"
         factor = (_function_factor(key, spec, where, source) if function
-                  else _registry_factor(key, spec, where, source))
+                  else registry_factor(key, spec, where, source))
         if factor.name in factors and not every:
             raise InputError(source, where, f"{where} names {factor.name} twice")
         factors[factor.name] = factor
@@ -475,7 +475,8 @@ def _registry(name: str, where: str, source: str):
     return p
 
 
-def _registry_factor(key, spec, where, source) -> Factor:
+def registry_factor(key, spec, where, source) -> Factor:
+    """A registry parameter as a factor: over its plausible range, or ``[low, high]``."""
     p = _registry(key, where, source)
     if p.kind is bool:
         raise InputError(source, where, f"{where} is a boolean; a factor needs a numeric range")
