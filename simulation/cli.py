@@ -1,4 +1,4 @@
-"""The ``iesim`` command: run, validate, batch, report, sensitivity and calibrate.
+"""The ``iesim`` command: run, validate, batch, report, sensitivity, calibrate and dashboard.
 
 Bad input prints one line on stderr starting ``error:`` and exits with code 2.
 """
@@ -101,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     from simulation.calibration.command import register as register_calibrate
 
     register_calibrate(sub)
+    from simulation.dashboard.command import register as register_dashboard
+
+    register_dashboard(sub)
     return parser
 
 

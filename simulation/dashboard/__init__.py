@@ -1,0 +1,1 @@
+"""The workshop dashboard (Solara): levers, live outcomes, the baseline side by side (issue 12)."""

@@ -1,0 +1,49 @@
+"""The ``iesim dashboard`` subcommand: serve the workshop dashboard with Solara.
+
+The server binds 127.0.0.1 unless ``--host`` says otherwise.  The page's
+front-end assets come from Solara's local CDN cache, which ``make dashboard``
+and ``make test`` fill at set-up time (``python -m simulation.dashboard.offline``);
+nothing is fetched from the internet while it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from simulation.errors import InputError
+
+APP = Path(__file__).resolve().parent / "app.py"
+DEFAULT_PORT = 8521
+
+
+def register(subparsers) -> None:
+    """Add ``dashboard`` to the ``iesim`` parser."""
+    cmd = subparsers.add_parser(
+        "dashboard", help="serve the workshop dashboard in the browser",
+        description="Serve the Solara dashboard: levers, live outcomes side by side with the "
+        "baseline, the partnership network; open http://HOST:PORT in a browser.")
+    cmd.add_argument("--host", default="127.0.0.1",
+                     help="address to bind (default 127.0.0.1: this machine only; 0.0.0.0 for "
+                     "a room's network)")
+    cmd.add_argument("--port", type=int, default=DEFAULT_PORT,
+                     help=f"port to listen on (default {DEFAULT_PORT})")
+    cmd.set_defaults(func=cmd_dashboard)
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    """Run the Solara server until interrupted."""
+    if not 1 <= args.port <= 65535:
+        raise InputError("--port", "--port", f"--port must be an integer in [1, 65535]; "
+                         f"got {args.port}")
+    if not args.host.strip():
+        raise InputError("--host", "--host", "--host must be an address, such as 127.0.0.1")
+    command = [sys.executable, "-m", "solara", "run", str(APP), "--host", args.host,
+               "--port", str(args.port), "--production", "--no-open"]
+    print(f"iesim dashboard: http://{args.host}:{args.port} (Ctrl-C to stop)", file=sys.stderr)
+    try:
+        return subprocess.call(command)
+    except KeyboardInterrupt:
+        return 130
