@@ -49,7 +49,7 @@ def Dashboard(session: Session | None = None):
         return run
 
     with solara.Sidebar():
-        Controls(own, playing, speed, act)
+        Controls(own, playing, speed, act, version.value)
     with solara.Column(style={"padding": "8px"}):
         if own.message:
             solara.Error(own.message)
@@ -58,7 +58,7 @@ def Dashboard(session: Session | None = None):
 
 
 @solara.component
-def Controls(own: Session, playing, speed, act):
+def Controls(own: Session, playing, speed, act, version: int):
     """Preset, seed, play/pause/step/reset, speed, the levers and the download."""
     solara.Select("Preset", values=list(controls.PRESETS), value=own.preset,
                   on_value=act(own.apply_preset))
@@ -75,11 +75,11 @@ def Controls(own: Session, playing, speed, act):
     for group, params in controls.group_parameters().items():
         with solara.Details(group, expand=group == "Funding and incentives"):
             for p in params:
-                Slider(own, p, act)
+                Slider(own, p, act, version)
 
 
 @solara.component
-def Slider(own: Session, p, act):
+def Slider(own: Session, p, act, version: int):
     """One parameter's slider over its registry range."""
     low, high = controls.slider_range(p)
     if p.kind is int:
@@ -95,7 +95,7 @@ def Slider(own: Session, p, act):
 def Headlines(own: Session, version: int):
     """Month counter, each headline outcome against the baseline, and money per extra month."""
     twin = own.twin
-    solara.Markdown(f"## Month {own.steps}")
+    solara.Text(f"Month {own.steps}", style={"font-size": "1.6em", "font-weight": "bold"})
     if twin is None:
         return
     rows = ["| outcome | with the levers | baseline | difference |", "|---|---|---|---|"]

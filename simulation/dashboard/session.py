@@ -53,8 +53,10 @@ class Session:
     def set(self, name: str, value: Any) -> None:
         """Set one slider and rebuild (integer parameters are rounded)."""
         p = controls.PARAMETERS[name]
+        before = dict(self.sliders)
         self.sliders[name] = int(round(value)) if p.kind is int else float(value)
-        self.build()
+        if not self.build():
+            self.sliders = before  # the refused value is not kept; the message says why
 
     def set_seed(self, seed: int) -> None:
         """Set the seed of both models and rebuild."""
@@ -66,15 +68,20 @@ class Session:
         return {**self.fixed, **self.sliders}
 
     # ------------------------------------------------------------ models
-    def build(self) -> None:
-        """Rebuild both models at month 0; on a refused setting keep the last good ones."""
+    def build(self) -> bool:
+        """Rebuild both models at month 0; on a refused setting keep the last good ones.
+
+        Returns:
+            Whether the models were rebuilt (False: :attr:`message` says why not).
+        """
         with self.lock:
             try:
                 twin = Twin(self.params(), self.seed)
             except (ValueError, TypeError, InputError) as exc:
                 self.message = f"the model refused these settings: {exc}"
-                return
+                return False
             self.twin, self.views, self.message = twin, Views(twin), None
+            return True
 
     def reset(self) -> None:
         """Back to month 0 with the same settings."""
