@@ -16,7 +16,7 @@ PYTHON_BOOT := $(shell for p in python3.13 python3.12 python3; do \
 	  done; \
 	fi)
 
-.PHONY: setup run test lint clean figures dashboard bench sensitivity calibrate
+.PHONY: setup run test lint clean figures dashboard bench sensitivity calibrate assets chromium
 
 setup: $(STAMP)
 
@@ -68,7 +68,36 @@ calibrate: setup
 bench: setup
 	$(PY) -m benchmarks.bench --out benchmarks/results
 
-test: setup
+# Solara's front-end packages (the page's JavaScript and CSS) from the npm registry
+# into Solara's CDN cache in the venv, so the dashboard loads with no network
+# (about 5 s the first time; the stamp makes it instant after).
+ASSETS_STAMP := $(VENV)/.assets
+assets: setup $(ASSETS_STAMP)
+
+$(ASSETS_STAMP): $(STAMP) simulation/dashboard/offline.py
+	$(PY) -m simulation.dashboard.offline
+	@touch $(ASSETS_STAMP)
+
+# Debian's Chromium for the browser test (never a browser downloaded by playwright).
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; \
+	  elif command -v sudo >/dev/null 2>&1; then sudo="sudo -n"; \
+	  else echo "error: $(CHROMIUM) is missing and installing it needs root: run 'apt-get install -y chromium' as root" >&2; exit 2; fi; \
+	  command -v apt-get >/dev/null 2>&1 || { echo "error: $(CHROMIUM) is missing and there is no apt-get; install Chromium at $(CHROMIUM) by hand" >&2; exit 2; }; \
+	  echo "installing chromium (apt-get, about 25 s)"; \
+	  { $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	    || { echo "error: could not install chromium with apt-get; run 'apt-get update && apt-get install -y chromium' as root" >&2; exit 2; }; \
+	  [ -x $(CHROMIUM) ] || { echo "error: apt-get installed chromium but $(CHROMIUM) is missing" >&2; exit 2; }; \
+	fi
+
+# The workshop dashboard at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it).
+PORT ?= 8521
+dashboard: setup assets
+	$(VENV)/bin/iesim dashboard --port $(PORT)
+
+test: setup assets chromium
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
 
@@ -76,4 +105,4 @@ lint: setup
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) results .pytest_cache
+	rm -rf $(VENV) results .pytest_cache test-artifacts

@@ -15,18 +15,20 @@ import platform
 import time
 from pathlib import Path
 
-from benchmarks import model_speed, runner_speed
+from benchmarks import dashboard_speed, model_speed, runner_speed
 
 FULL = dict(repeats=5, months=60, boltzmann_steps=10, scale=1.0,
             scaling_repeats=5, scaling_months=60, scaling_base=1.0,
             memory_scale=10.0, memory_months=24,
             overhead_repeats=3, overhead_runs=40, overhead_months=96,
-            versus_repeats=4, versus_runs=64, versus_steps=100)
+            versus_repeats=4, versus_runs=64, versus_steps=100,
+            dashboard_warm=60, dashboard_steps=30)
 TINY = dict(repeats=1, months=12, boltzmann_steps=2, scale=0.03,
             scaling_repeats=1, scaling_months=6, scaling_base=0.03,
             memory_scale=0.05, memory_months=6,
             overhead_repeats=1, overhead_runs=4, overhead_months=6,
-            versus_repeats=1, versus_runs=4, versus_steps=5)
+            versus_repeats=1, versus_runs=4, versus_steps=5,
+            dashboard_warm=2, dashboard_steps=2)
 
 
 def run_all(size: dict, log=print) -> dict:
@@ -46,6 +48,9 @@ def run_all(size: dict, log=print) -> dict:
     log("runner vs mesa.batch_run ...")
     result["versus_batch_run"] = runner_speed.versus_batch_run(
         size["versus_repeats"], size["versus_runs"], size["versus_steps"])
+    log("dashboard step ...")
+    result["dashboard"] = dashboard_speed.step_times("full package", size["dashboard_warm"],
+                                                     size["dashboard_steps"])
     small = model_speed.full_package_params(size["scaling_base"])
     log("batch overhead ...")
     result["batch_overhead"] = runner_speed.batch_overhead(
@@ -87,6 +92,10 @@ def markdown(r: dict) -> str:
                      f"{v['runs']} Boltzmann runs | {_m(v['iesim_runs_per_s'])} vs "
                      f"{_m(v['batch_run_runs_per_s'])}; ratio {_m(v['ratio'])}; same numbers: "
                      f"{v['same_numbers']} | ratio >= 1 |")
+    d = r["dashboard"]
+    lines.append(f"| dashboard step, both models and every figure ({d['students']:,} students, "
+                 f"{d['preset']}), ms | {_m({k: v * 1000 for k, v in d['seconds'].items()})} "
+                 "| <= 200 |")
     return "\n".join(lines) + "\n"
 
 

@@ -31,7 +31,7 @@ def button(rc, text):
 
 
 def slider(rc, p):
-    return rc.find(v.Slider, label=controls.label(p)).widget
+    return rc.find(v.Slider, label=p.name).widget
 
 
 def test_every_control_is_on_the_page():

@@ -18,6 +18,14 @@ from simulation.dashboard import controls
 from simulation.dashboard.session import Session
 from simulation.metrics import OUTCOMES
 
+LEGEND = (
+    "Solid lines: with the levers; dashed: the baseline (same seed, no levers). "
+    "Employment: dark blue 6 months, light blue 12 months. Partnerships and network edges: "
+    "blue internship bases, green co-curriculum, purple joint research; formed green, "
+    "dissolved red. Firms by sector: blue tech, orange design, green agriculture. Spending: "
+    "blue grants and subsidies, orange forgone tax, green programmes, dotted the fund's budget. "
+    "Fields: solid bars with the levers, hatched the baseline."
+)
 SPEEDS = {"slow": 1.0, "normal": 0.3, "fast": 0.0}  # seconds between months while playing
 
 
@@ -48,6 +56,7 @@ def Dashboard(session: Session | None = None):
             refresh()
         return run
 
+    solara.Title("iesim workshop dashboard")
     with solara.Sidebar():
         Controls(own, playing, speed, act, version.value)
     with solara.Column(style={"padding": "8px"}):
@@ -82,11 +91,12 @@ def Controls(own: Session, playing, speed, act, version: int):
 def Slider(own: Session, p, act, version: int):
     """One parameter's slider over its registry range."""
     low, high = controls.slider_range(p)
-    if p.kind is int:
-        solara.SliderInt(controls.label(p), value=int(own.value(p.name)), min=int(low),
-                         max=int(high), on_value=act(lambda v: own.set(p.name, v)))
+    solara.Text(controls.label(p), style={"font-size": "0.8em", "line-height": "1.2"})
+    if p.kind is int:  # the slider's own label is short, so its track keeps the width
+        solara.SliderInt(p.name, value=int(own.value(p.name)), min=int(low), max=int(high),
+                         on_value=act(lambda v: own.set(p.name, v)))
     else:
-        solara.SliderFloat(controls.label(p), value=float(own.value(p.name)), min=float(low),
+        solara.SliderFloat(p.name, value=float(own.value(p.name)), min=float(low),
                            max=float(high), step=controls.slider_step(p),
                            on_value=act(lambda v: own.set(p.name, v)))
 
@@ -111,7 +121,7 @@ def Headlines(own: Session, version: int):
 def _fmt(x: float, sign: bool = False) -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "n/a"
-    if abs(x) >= 100:
+    if abs(x) >= 100 or (float(x).is_integer() and not sign):
         return f"{x:+,.0f}" if sign else f"{x:,.0f}"
     return f"{x:+.3f}" if sign else f"{x:.3f}"
 
@@ -123,6 +133,7 @@ def Figures(own: Session, version: int):
                              [version, id(own.views), own.steps])
     if not images:
         return
+    solara.Markdown(LEGEND)
     solara.Image(images["outcomes"], format="png")
     with solara.Row():
         solara.Image(images["network"], format="png")

@@ -9,7 +9,7 @@ nothing is fetched from the internet while it runs.
 from __future__ import annotations
 
 import argparse
-import subprocess
+import os
 import sys
 from pathlib import Path
 
@@ -42,8 +42,10 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         raise InputError("--host", "--host", "--host must be an address, such as 127.0.0.1")
     command = [sys.executable, "-m", "solara", "run", str(APP), "--host", args.host,
                "--port", str(args.port), "--production", "--no-open"]
-    print(f"iesim dashboard: http://{args.host}:{args.port} (Ctrl-C to stop)", file=sys.stderr)
-    try:
-        return subprocess.call(command)
-    except KeyboardInterrupt:
-        return 130
+    print(f"iesim dashboard: http://{args.host}:{args.port} (Ctrl-C to stop)", file=sys.stderr,
+          flush=True)
+    # Solara's server reports usage to mixpanel.com unless told not to: nothing leaves this
+    # machine at run time.  The server replaces this process, so signals reach it directly.
+    os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    os.execv(sys.executable, command)
+    return 0  # not reached

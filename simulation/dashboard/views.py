@@ -65,7 +65,7 @@ def _plain(ax, title: str) -> None:
     """A title and few, small tick labels: text is most of a redraw's cost."""
     ax.set_title(title, fontsize=9)
     ax.tick_params(labelsize=7)
-    ax.locator_params(nbins=4)
+    ax.locator_params(nbins=3)
 
 
 class Views:
@@ -74,6 +74,7 @@ class Views:
     def __init__(self, twin: Twin):
         self.twin = twin
         self.layout = network_layout(twin)
+        self._drawn: dict = {}  # the last PNG of each figure, and the network's edge set
         self._outcomes()
         self._side()
         self._network()
@@ -92,8 +93,6 @@ class Views:
                 solid, = ax.plot([], [], color=colour, lw=1.5, label=label)
                 dashed, = ax.plot([], [], color=colour, lw=1, ls="--", alpha=0.7)
                 self.lines.append((ax, name, solid, dashed))
-            if any(label for _, _, label in series):
-                ax.legend(fontsize=7, loc="upper left")
         self.flow_axis = ax
         self.flow = {}
         for name, colour, label in (("partnerships_formed", "tab:green", "formed"),
@@ -101,7 +100,6 @@ class Views:
             solid, = ax.plot([], [], color=colour, marker="o", ms=3, label=label)
             dashed, = ax.plot([], [], color=colour, ls="--", marker="o", ms=2, alpha=0.7)
             self.flow[name] = (solid, dashed)
-        ax.legend(fontsize=7, loc="upper left")
 
     def _side(self) -> None:
         self.side = Figure(figsize=(9.6, 2.6), dpi=DPI)
@@ -120,7 +118,6 @@ class Views:
                                       hatch="//", label="baseline"))
         fields.set_xticks(x, FIELDS)
         fields.set_ylim(0, 1)
-        fields.legend(fontsize=7, loc="lower right")
 
     def _network(self) -> None:
         self.network = Figure(figsize=(4.6, 4.6), dpi=DPI)
@@ -142,7 +139,6 @@ class Views:
         ax.set_ylim(-1.08, 1.08)
         ax.set_aspect("equal")
         ax.axis("off")
-        ax.legend(fontsize=7, loc="lower left")
 
     # ------------------------------------------------------------ updating
     def update(self) -> None:
@@ -171,6 +167,7 @@ class Views:
             segments[KINDS[p.kind]].append((uni[p.university], firm[p.firm]))
         for kind, collection in self.edges.items():
             collection.set_segments(segments[kind])
+        self._network_key = tuple(p.id for p in twin.policy.network.active())
 
     def _update_money(self, months: np.ndarray) -> None:
         ax = self.money_axis
@@ -183,14 +180,16 @@ class Views:
         self.budget_line.set_data(months, self.twin.policy.p["fund_budget"] * months)
         ax.relim()
         ax.autoscale_view()
-        if len(months) and ax.get_legend() is None:
-            ax.legend(fontsize=7, loc="upper left")
 
     def images(self) -> dict[str, bytes]:
-        """Each figure as PNG bytes (fast compression)."""
+        """Each figure as PNG bytes (fast compression); the network only when its edges changed."""
         out = {}
         for name in ("outcomes", "side", "network"):
+            if name == "network" and self._drawn.get("network_key") == self._network_key:
+                out[name] = self._drawn["network"]
+                continue
             buffer = io.BytesIO()
             getattr(self, name).savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
-            out[name] = buffer.getvalue()
+            out[name] = self._drawn[name] = buffer.getvalue()
+        self._drawn["network_key"] = self._network_key
         return out

@@ -1,0 +1,288 @@
+"""The dashboard in a real browser: ``iesim dashboard`` served locally, driven by headless Chromium.
+
+Every request that leaves the machine is blocked, so the page must load from the
+server alone (Solara's CDN cache filled by ``make assets``). Needs Debian's
+``chromium`` (``make chromium``) and the ``playwright`` Python package; it never
+runs ``playwright install``. Skips without Chromium, except under CI=true, where
+it fails. Leaves a screenshot in ``test-artifacts/dashboard.png``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+SERVER_START_TIMEOUT = 60.0
+LOAD_TIMEOUT_MS = 60_000
+STEP_TIMEOUT = 30.0
+MONTH = re.compile(r"\bMonth (\d+)\b")
+
+pytestmark = pytest.mark.slow
+
+
+def _missing(reason: str) -> None:
+    """Skip for a missing browser piece, but fail under CI, which must run this test."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: the browser test must run; `make test` installs it)")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _server_command(port: int) -> list[str]:
+    return [sys.executable, "-m", "simulation.cli", "dashboard", "--host", "127.0.0.1", "--port", str(port)]
+
+
+def _log_tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no server log)"
+
+
+@pytest.fixture
+def server(tmp_path):
+    """Start ``iesim dashboard`` on a free port; yield (url, log path); always stop it."""
+    from simulation.dashboard import offline
+
+    missing = offline.missing_specs(offline.cache_dir(), offline.wanted_specs())
+    if missing:
+        pytest.fail(f"Solara's CDN cache lacks {', '.join(missing)}: run `make assets` "
+                    "(python -m simulation.dashboard.offline)")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+    log = tmp_path / "server.log"
+    with open(log, "wb") as out:
+        # its own process group, so stopping it also stops the `solara run` it starts
+        proc = subprocess.Popen(
+            _server_command(port),
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"dashboard server exited with code {proc.returncode}:\n{_log_tail(log)}")
+            try:
+                with urllib.request.urlopen(url, timeout=5) as resp:
+                    if resp.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"dashboard not answering HTTP 200 at {url} after {SERVER_START_TIMEOUT:.0f} s:\n"
+                            f"{_log_tail(log)}")
+            time.sleep(0.5)
+        yield url, log
+    finally:
+        _stop_group(proc)
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    """Stop the server's whole process group: SIGTERM, then SIGKILL after 15 s."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            continue
+        # the group leader is gone; give its children a moment, then make sure
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium through Playwright (never a downloaded browser)."""
+    if not CHROMIUM.exists():
+        _missing(f"{CHROMIUM} not found; install it with `make chromium` (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("the playwright Python package is not installed; `make setup` installs the test extras")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class Watch:
+    """What went wrong in the page: requests sent outside, failed requests, HTTP errors, JS errors."""
+
+    def __init__(self, page):
+        self.external: list[str] = []
+        self.failed: list[str] = []
+        self.http_errors: list[str] = []
+        self.js_errors: list[str] = []
+        page.route("**/*", self._route)
+        page.on("requestfailed", lambda r: self.failed.append(f"{r.url} ({r.failure})"))
+        page.on("response", self._response)
+        page.on("pageerror", lambda e: self.js_errors.append(f"pageerror: {e}"))
+        page.on("console", self._console)
+
+    def _route(self, route):
+        parts = urlsplit(route.request.url)
+        if parts.scheme in ("data", "blob") or parts.hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            self.external.append(route.request.url)
+            route.abort("blockedbyclient")
+
+    def _response(self, response):
+        if response.status >= 400:
+            self.http_errors.append(f"{response.status} {response.url}")
+
+    def _console(self, msg):
+        if msg.type == "error":
+            self.js_errors.append(f"console.error: {msg.text} @ {msg.location.get('url', '')}")
+
+    def problems(self) -> list[str]:
+        return (
+            [f"blocked request to outside: {u}" for u in self.external]
+            + [f"failed request: {u}" for u in self.failed]
+            + [f"HTTP error: {u}" for u in self.http_errors]
+            + self.js_errors
+        )
+
+
+def _month(page) -> int | None:
+    m = MONTH.search(page.inner_text("body"))
+    return int(m.group(1)) if m else None
+
+
+def _wait_month(page, ok, what: str, timeout: float = STEP_TIMEOUT) -> int:
+    """Poll the page's "Month N" counter until ``ok(N)``; return N."""
+    deadline = time.monotonic() + timeout
+    while True:
+        n = _month(page)
+        if n is not None and ok(n):
+            return n
+        if time.monotonic() > deadline:
+            pytest.fail(f"expected the counter to show {what} within {timeout:.0f} s; it shows Month {n}")
+        page.wait_for_timeout(200)
+
+
+def _button(page, text: str):
+    return page.get_by_role("button", name=text, exact=True).first
+
+
+def _nudge_first_slider(page) -> None:
+    """Move the first Vuetify slider one step by keyboard (left if it is at its maximum).
+
+    First checks that a person could see and drag it: its thumb lies inside the slider's
+    own box (a long label can push track and thumb out of a narrow sidebar).
+    """
+    slider = page.locator(".v-slider").first
+    thumb = slider.locator("[role=slider]").first
+    thumb.wait_for(state="visible", timeout=10_000)
+    box, thumb_box = slider.bounding_box(), thumb.bounding_box()
+    assert box and thumb_box, "the first .v-slider or its thumb has no box"
+    centre = thumb_box["x"] + thumb_box["width"] / 2
+    assert box["x"] <= centre <= box["x"] + box["width"], (
+        f"the first slider's thumb is outside the slider (thumb centre x={centre:.0f}, slider spans "
+        f"x={box['x']:.0f}..{box['x'] + box['width']:.0f}): a person cannot see or drag it; "
+        f"label: {slider.inner_text()[:80]!r}"
+    )
+    now, high = thumb.get_attribute("aria-valuenow"), thumb.get_attribute("aria-valuemax")
+    key = "ArrowLeft" if now is not None and high is not None and float(now) >= float(high) else "ArrowRight"
+    thumb.focus()
+    thumb.press(key)
+
+
+def _plot_src(page) -> str:
+    """The first plot's src: solara.FigureMatplotlib renders an ipywidgets Image (a blob: or data: URL)."""
+    img = page.locator("img[src^='blob:'], img[src^='data:image']").first
+    img.wait_for(state="visible", timeout=10_000)
+    return img.get_attribute("src") or ""
+
+
+def test_dashboard_in_browser(browser, server):
+    url, log = server
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    watch = Watch(page)
+    try:
+        page.goto(url, wait_until="load", timeout=LOAD_TIMEOUT_MS)
+        page.get_by_text(MONTH).first.wait_for(state="visible", timeout=LOAD_TIMEOUT_MS)
+        page.wait_for_load_state("networkidle", timeout=LOAD_TIMEOUT_MS)
+        assert _month(page) == 0, f"the page should start at Month 0; it shows Month {_month(page)}"
+        assert not watch.problems(), "after load:\n" + "\n".join(watch.problems())
+        assert page.locator(".v-slider").count() > 0, "no Vuetify slider (.v-slider) on the page"
+
+        _button(page, "Step").click()
+        _wait_month(page, lambda n: n == 1, "Month 1 after Step")
+
+        _nudge_first_slider(page)
+        _wait_month(page, lambda n: n == 0, "Month 0 after a slider change (models rebuilt)")
+
+        _button(page, "Step").click()
+        _wait_month(page, lambda n: n == 1, "Month 1 after Step")
+        _button(page, "Reset").click()
+        _wait_month(page, lambda n: n == 0, "Month 0 after Reset")
+
+        before = _plot_src(page)
+        _button(page, "Play").click()
+        _wait_month(page, lambda n: n >= 2, "Month 2 or more while playing")
+        deadline = time.monotonic() + STEP_TIMEOUT
+        while _plot_src(page) == before:
+            assert time.monotonic() < deadline, "the first plot did not change while playing"
+            page.wait_for_timeout(200)
+        _button(page, "Pause").click()
+        for _ in range(5):  # paused: the counter settles (a step under way may still land)
+            first = _month(page)
+            page.wait_for_timeout(1500)
+            if _month(page) == first:
+                break
+        else:
+            pytest.fail(f"the counter kept moving after Pause (Month {_month(page)})")
+
+        assert not watch.problems(), "during use:\n" + "\n".join(watch.problems())
+        assert "Could not load URL" not in log.read_text(errors="replace"), _log_tail(log)
+    finally:
+        ARTIFACTS.mkdir(exist_ok=True)
+        try:
+            page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+        except Exception as exc:  # a screenshot must not hide the test's own failure
+            print(f"screenshot failed: {exc}")
+        page.close()
