@@ -121,7 +121,7 @@ def Headlines(own: Session, version: int):
 def _fmt(x: float, sign: bool = False) -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "n/a"
-    if abs(x) >= 100 or (float(x).is_integer() and not sign):
+    if abs(x) >= 100 or float(x).is_integer():
         return f"{x:+,.0f}" if sign else f"{x:,.0f}"
     return f"{x:+.3f}" if sign else f"{x:.3f}"
 
