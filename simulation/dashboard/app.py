@@ -26,7 +26,7 @@ LEGEND = (
     "blue grants and subsidies, orange forgone tax, green programmes, dotted the fund's budget. "
     "Fields: solid bars with the levers, hatched the baseline."
 )
-SPEEDS = {"slow": 1.0, "normal": 0.3, "fast": 0.0}  # seconds between months while playing
+SPEEDS = {"slow": 1.0, "normal": 0.5, "fast": 0.0}  # seconds between months while playing
 
 
 @solara.component
