@@ -68,6 +68,14 @@ calibrate: setup
 bench: setup
 	$(PY) -m benchmarks.bench --out benchmarks/results
 
+# Every figure (notebooks/ -> figures/, PNG and PDF) at FULL size; batches are
+# stored in results/figures-full and reused when complete, and the shipped
+# sensitivity studies and calibration in results/ are read when present.
+# QUICK=1: the CI size, into results/figures-quick/figures.
+figures: setup
+	$(PY) -m simulation.figures --size $(if $(QUICK),QUICK,FULL) \
+	  $(if $(QUICK),--figures results/figures-quick/figures,)
+
 # Solara's front-end packages (the page's JavaScript and CSS) from the npm registry
 # into Solara's CDN cache in the venv, so the dashboard loads with no network
 # (about 5 s the first time; the stamp makes it instant after).

@@ -170,3 +170,18 @@ def wtp_grid(table: pd.DataFrame, wtp: float, points: int = 41) -> np.ndarray:
     finite = finite[(finite > 0) & (table.loc[finite.index, "d_effect"] > 0)]
     top = max(4.0 * wtp, 1.5 * float(finite.median()) if len(finite) else 0.0)
     return np.linspace(0.0, top, points)
+
+
+def curves_and_fronts(summary: pd.DataFrame, table: pd.DataFrame, reference: str):
+    """Acceptability curves and efficient frontiers of an evaluation, for both perspectives.
+
+    Returns:
+        (curves, fronts): :func:`acceptability` over :func:`wtp_grid` and
+        :func:`frontier`, each concatenated over :data:`PERSPECTIVES`.
+    """
+    wtp, effect = float(table["wtp"].iloc[0]), table["effect"].iloc[0]
+    grid = wtp_grid(table, wtp)
+    curves = pd.concat([acceptability(summary, reference, grid, effect, p) for p in PERSPECTIVES],
+                       ignore_index=True)
+    fronts = pd.concat([frontier(table, reference, p) for p in PERSPECTIVES], ignore_index=True)
+    return curves, fronts

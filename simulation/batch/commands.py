@@ -365,13 +365,9 @@ def _write_evaluation(summary, table, alternative, reference: str, root: Path,
     """
     import pandas as pd
 
-    from simulation.evaluation import PERSPECTIVES, acceptability, frontier, wtp_grid
+    from simulation.evaluation import curves_and_fronts
 
-    wtp, effect = float(table["wtp"].iloc[0]), table["effect"].iloc[0]
-    grid = wtp_grid(table, wtp)
-    curves = pd.concat([acceptability(summary, reference, grid, effect, p) for p in PERSPECTIVES],
-                       ignore_index=True)
-    fronts = pd.concat([frontier(table, reference, p) for p in PERSPECTIVES], ignore_index=True)
+    curves, fronts = curves_and_fronts(summary, table, reference)
     written, problem = [], ""
     try:
         both = pd.concat([table, alternative], ignore_index=True)

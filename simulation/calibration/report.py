@@ -53,7 +53,7 @@ def draw(result) -> list[Path]:
     folder = result.out / "figures"
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, painter in zip(FIGURES, (_targets, _posterior, _predictive), strict=True):
+    for name, painter in zip(FIGURES, (targets_figure, posterior_figure, predictive_figure), strict=True):
         fig = painter(result, plt)
         path = folder / name
         fig.savefig(path, dpi=110, bbox_inches="tight")
@@ -81,7 +81,8 @@ def _band(ax, row):
         ax.axvline(0, color="k", lw=1)
 
 
-def _targets(result, plt):
+def targets_figure(result, plt):
+    """Each target's range against the calibrated model's mean, interval and runs."""
     table = result.check
     fig, axes = _grid(len(table), plt)
     for ax, (_, row) in zip(axes, table.iterrows(), strict=False):
@@ -101,7 +102,8 @@ def _targets(result, plt):
     return fig
 
 
-def _posterior(result, plt):
+def posterior_figure(result, plt):
+    """The posterior of each calibrated parameter over its prior range."""
     plan = result.targets.plan
     fig, axes = _grid(len(plan.factors), plt)
     ident = result.identification.set_index("parameter")
@@ -121,7 +123,8 @@ def _posterior(result, plt):
     return fig
 
 
-def _predictive(result, plt):
+def predictive_figure(result, plt):
+    """The posterior predictive check: confirmed points' means against each target."""
     table, confirm = result.check, result.confirmation
     fig, axes = _grid(len(table), plt)
     rng = np.random.default_rng(0)
