@@ -1,0 +1,193 @@
+"""PRIM, the patient rule induction method (Friedman & Fisher 1999), for scenario discovery.
+
+Given sample points ``x`` (n points, d uncertain factors) and a boolean
+``y`` (the case of interest, such as "the package fails"), PRIM looks for a
+box (an interval on some factors) where the case concentrates:
+
+- **peeling**: from the whole space, repeatedly cut off the ``alpha`` share of
+  the points in the box at the low or high end of one factor, the cut that
+  leaves the highest share of cases in the box (its *density*), until the box
+  holds less than ``mass_min`` of the points; the sequence of boxes is the
+  *peeling trajectory*, each with its *coverage* (share of all cases inside),
+  density, *mass* (share of points inside) and number of restricted factors;
+- **pasting**: widen a chosen box one side at a time while that raises its
+  density;
+- **significance**: per restricted factor, a one-sided hypergeometric test of
+  the box's cases against the box with that restriction lifted (as the EMA
+  Workbench reports);
+- **stability**: PRIM on bootstrap resamples, each resample's chosen box
+  compared with the chosen box by the Jaccard overlap of the points inside.
+
+Written from the paper rather than taken from the EMA Workbench (whose
+install pulls in a large stack) or the ``prim`` package (unmaintained); small
+and tested against a box it must recover.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Box:
+    """Limits per factor (``-inf``/``inf`` where unrestricted) and the box's statistics."""
+
+    low: np.ndarray
+    high: np.ndarray
+    coverage: float = float("nan")
+    density: float = float("nan")
+    mass: float = float("nan")
+    restricted: tuple[int, ...] = field(default_factory=tuple)
+
+    def inside(self, x: np.ndarray) -> np.ndarray:
+        """Which rows of ``x`` lie in the box (limits inclusive)."""
+        return np.all((x >= self.low) & (x <= self.high), axis=1)
+
+
+def _stats(box: Box, x: np.ndarray, y: np.ndarray, bounds) -> Box:
+    inside = box.inside(x)
+    n_in, cases = inside.sum(), y.sum()
+    box.mass = float(n_in / len(y))
+    box.density = float(y[inside].mean()) if n_in else 0.0
+    box.coverage = float(y[inside].sum() / cases) if cases else 0.0
+    lo, hi = bounds
+    box.restricted = tuple(int(j) for j in np.flatnonzero((box.low > lo) | (box.high < hi)))
+    return box
+
+
+def peel(x: np.ndarray, y: np.ndarray, alpha: float = 0.05, mass_min: float = 0.05) -> list[Box]:
+    """The peeling trajectory: boxes from the whole space down to ``mass_min`` of the points.
+
+    Args:
+        x: ``(n, d)`` sample points.
+        y: ``(n,)`` booleans, the case of interest.
+        alpha: share of the box's points each peel removes.
+        mass_min: the smallest share of all points a box may hold.
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=bool)
+    bounds = (np.full(x.shape[1], -np.inf), np.full(x.shape[1], np.inf))
+    box = _stats(Box(bounds[0].copy(), bounds[1].copy()), x, y, bounds)
+    trajectory = [box]
+    while True:
+        inside = box.inside(x)
+        xs, ys = x[inside], y[inside]
+        if len(ys) * (1 - alpha) < mass_min * len(y) or len(ys) < 2:
+            break
+        best = None
+        for j in range(x.shape[1]):
+            for side in ("low", "high"):
+                q = np.quantile(xs[:, j], alpha if side == "low" else 1 - alpha)
+                keep = xs[:, j] > q if side == "low" else xs[:, j] < q
+                if keep.all() or not keep.any():
+                    continue
+                density = ys[keep].mean()
+                if best is None or density > best[0] + 1e-12:
+                    best = (density, j, side, q)
+        if best is None:
+            break
+        _, j, side, q = best
+        low, high = box.low.copy(), box.high.copy()
+        # the new limit: the smallest (largest) value kept, so the limit holds points exactly
+        column = xs[:, j]
+        if side == "low":
+            low[j] = column[column > q].min()
+        else:
+            high[j] = column[column < q].max()
+        box = _stats(Box(low, high), x, y, bounds)
+        if box.mass < mass_min:
+            break
+        trajectory.append(box)
+    return trajectory
+
+
+def paste(box: Box, x: np.ndarray, y: np.ndarray, alpha: float = 0.05) -> Box:
+    """Widen ``box`` one side at a time while that raises its density."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=bool)
+    bounds = (np.full(x.shape[1], -np.inf), np.full(x.shape[1], np.inf))
+    current = _stats(Box(box.low.copy(), box.high.copy()), x, y, bounds)
+    while True:
+        n_add = max(1, int(round(alpha * current.mass * len(y))))
+        best = None
+        for j in current.restricted:
+            for side in ("low", "high"):
+                limit = current.low[j] if side == "low" else current.high[j]
+                if not np.isfinite(limit):
+                    continue
+                others = Box(current.low.copy(), current.high.copy())
+                if side == "low":
+                    others.low[j] = -np.inf
+                else:
+                    others.high[j] = np.inf
+                candidates = x[others.inside(x) & ~current.inside(x)][:, j]
+                candidates = candidates[candidates < limit] if side == "low" \
+                    else candidates[candidates > limit]
+                if not len(candidates):
+                    continue
+                ordered = np.sort(candidates)
+                new = ordered[-n_add:][0] if side == "low" else ordered[:n_add][-1]
+                trial = Box(current.low.copy(), current.high.copy())
+                if side == "low":
+                    trial.low[j] = new if len(ordered) > n_add else -np.inf
+                else:
+                    trial.high[j] = new if len(ordered) > n_add else np.inf
+                trial = _stats(trial, x, y, bounds)
+                if trial.density > current.density + 1e-12 and (
+                        best is None or trial.density > best.density):
+                    best = trial
+        if best is None:
+            return current
+        current = best
+
+
+def choose(trajectory: list[Box], min_coverage: float = 0.8) -> Box:
+    """The densest box with at least ``min_coverage`` (the widest among equals)."""
+    eligible = [b for b in trajectory if b.coverage >= min_coverage] or trajectory[:1]
+    top = max(b.density for b in eligible)
+    return next(b for b in eligible if b.density >= top - 1e-12)
+
+
+def significance(box: Box, x: np.ndarray, y: np.ndarray) -> dict[int, float]:
+    """Per restricted factor: p-value of the box's cases if the restriction were lifted.
+
+    One-sided hypergeometric test: drawing the box's points at random from
+    the box without that restriction, the chance of at least as many cases.
+    """
+    from scipy.stats import hypergeom
+
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=bool)
+    inside = box.inside(x)
+    out = {}
+    for j in box.restricted:
+        relaxed = Box(box.low.copy(), box.high.copy())
+        relaxed.low[j], relaxed.high[j] = -np.inf, np.inf
+        wider = relaxed.inside(x)
+        total, cases = int(wider.sum()), int(y[wider].sum())
+        drawn, hits = int(inside.sum()), int(y[inside].sum())
+        out[j] = float(hypergeom.sf(hits - 1, total, cases, drawn))
+    return out
+
+
+def stability(x: np.ndarray, y: np.ndarray, box: Box, resamples: int = 20, seed: int = 0,
+              alpha: float = 0.05, mass_min: float = 0.05, min_coverage: float = 0.8):
+    """Bootstrap PRIM: the Jaccard overlap of each resample's chosen box with ``box``.
+
+    Returns:
+        (overlaps, restricted): each resample's Jaccard overlap (points of the
+        full sample inside both boxes over inside either), and for each factor
+        the share of resamples whose box restricts it.
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=bool)
+    rng = np.random.default_rng(seed)
+    mine = box.inside(x)
+    overlaps, counts = [], np.zeros(x.shape[1])
+    for _ in range(resamples):
+        rows = rng.integers(0, len(y), len(y))
+        other = paste(choose(peel(x[rows], y[rows], alpha, mass_min), min_coverage),
+                      x[rows], y[rows], alpha)
+        theirs = other.inside(x)
+        union = (mine | theirs).sum()
+        overlaps.append(float((mine & theirs).sum() / union) if union else 1.0)
+        counts[list(other.restricted)] += 1
+    return np.array(overlaps), counts / resamples
