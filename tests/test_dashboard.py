@@ -99,6 +99,13 @@ def test_two_sessions_hold_their_own_models():
     assert (a.steps, b.steps) == (3, 0)
 
 
+def test_closing_the_page_marks_its_session_closed_so_play_stops():
+    session, rc = render()
+    assert not session.closed
+    rc.close()
+    assert session.closed
+
+
 def test_extreme_settings_never_raise_and_a_refused_one_shows_a_message():
     session, rc = render()
     for end in (0, 1):

@@ -40,8 +40,15 @@ def Dashboard(session: Session | None = None):
     def refresh():
         version.value += 1
 
+    def closing():
+        def close():  # the page is gone (tab closed, session ended): stop any Play loop
+            own.closed = True
+        return close
+
+    solara.use_effect(closing, [])
+
     def play():
-        while playing.value:
+        while playing.value and not own.closed:
             started = time.perf_counter()
             own.step()
             refresh()

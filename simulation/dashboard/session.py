@@ -31,6 +31,7 @@ class Session:
 
     def __init__(self, preset: str = "baseline"):
         self.lock = threading.RLock()
+        self.closed = False  # set when the page showing it is gone; Play stops
         self.message: str | None = None
         self.twin: Twin | None = None
         self.views: Views | None = None
