@@ -44,3 +44,16 @@ def test_restricted_dimensions_are_significant_and_the_box_is_stable():
     overlaps, restricted = prim.stability(x, y, box, resamples=8, seed=3)
     assert overlaps.mean() > 0.8
     assert restricted[0] == restricted[1] == 1.0 and restricted[2:].max() <= 0.25
+
+
+def test_cart_finds_the_same_box_as_a_leaf():
+    from simulation.discovery import cart
+
+    x, y = sample()
+    tree = cart.fit(x, y, [f"x{i}" for i in range(5)])
+    best = max(cart.leaves(tree, 5), key=lambda leaf: leaf["density"])
+    assert best["density"] > 0.95 and best["mass"] > 0.15
+    assert abs(best["low"][0] - 0.2) <= 0.05 and abs(best["high"][0] - 0.6) <= 0.05
+    assert abs(best["low"][1] - 0.5) <= 0.05 and best["high"][1] == np.inf
+    assert np.all(np.isinf(best["low"][2:])) and np.all(np.isinf(best["high"][2:]))
+    assert "x0" in cart.describe(tree)
