@@ -16,14 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-SIZES = {  # the notebooks' two sizes: replicates, years and population overrides
-    "FULL": {"replicates": 10, "years": 15, "population": {}},
-    "QUICK": {"replicates": 3, "years": 4,
-              "population": {"n_students": 2000, "n_technical_universities": 1,
-                             "n_art_schools": 1, "n_comprehensive_universities": 1,
-                             "n_firms_tech": 20, "n_firms_design": 10, "n_firms_agri": 10}},
-}
-SEED = 20240501  # the scenario files' seed
+BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+"""FULL size, and every run's seed, are the baseline scenario file's."""
+QUICK = {"replicates": 3, "years": 4,
+         "population": {"n_students": 2000, "n_technical_universities": 1,
+                        "n_art_schools": 1, "n_comprehensive_universities": 1,
+                        "n_firms_tech": 20, "n_firms_design": 10, "n_firms_agri": 10}}
+SIZES = ("QUICK", "FULL")
 LABELS = {
     "employment_rate_6m": "employed at 6 months",
     "employment_rate_12m": "employed at 12 months",
@@ -36,10 +35,22 @@ LABELS = {
 
 
 def size(name: str) -> dict[str, Any]:
-    """The settings of a size (``QUICK`` or ``FULL``)."""
+    """The settings of a size: ``QUICK``, or ``FULL`` (the baseline file's replicates and years)."""
     if name not in SIZES:
         raise ValueError(f"SIZE must be one of {', '.join(SIZES)}; got {name!r}")
-    return SIZES[name]
+    if name == "QUICK":
+        return QUICK
+    from simulation.scenarios import load_scenario
+
+    base = load_scenario(BASELINE)
+    return {"replicates": base.replicates, "years": base.years, "population": {}}
+
+
+def seed() -> int:
+    """The master seed of every notebook batch: the scenario files' (the baseline's)."""
+    from simulation.scenarios import load_scenario
+
+    return load_scenario(BASELINE).seed
 
 
 def scenario(file: str | Path, size_name: str, **extra) -> dict[str, Any]:
@@ -65,7 +76,7 @@ def run_batch(scenarios: dict[str, dict], out: str | Path, size_name: str,
 
     s = size(size_name)
     return run_scenarios(iesim_task(outcomes=outcomes, keep_timeseries=timeseries), scenarios,
-                         replicates=s["replicates"], seed=SEED, steps=12 * s["years"],
+                         replicates=s["replicates"], seed=seed(), steps=12 * s["years"],
                          out=Path(out), progress=False)
 
 
@@ -133,12 +144,12 @@ def run_models(arms: dict[str, dict], size_name: str) -> dict[str, list]:
     """Each arm's replicate models, run to the size's years on common random numbers."""
     from simulation.model import IndustryEducationModel
 
-    s = size(size_name)
+    s, master = size(size_name), seed()
     out = {}
     for arm, params in arms.items():
         runs = []
         for r in range(s["replicates"]):
-            model = IndustryEducationModel(rng=np.random.SeedSequence(SEED, spawn_key=(r,)),
+            model = IndustryEducationModel(rng=np.random.SeedSequence(master, spawn_key=(r,)),
                                            **params)
             model.run_years(s["years"])
             runs.append(model)

@@ -17,6 +17,7 @@ from simulation.dashboard import controls
 from simulation.dashboard.twin import Twin, scenario_toml
 from simulation.dashboard.views import Views
 from simulation.errors import InputError
+from simulation.parameters import PARAMETERS
 
 LIVE: weakref.WeakSet = weakref.WeakSet()
 """Sessions alive in this process (for tests and the server's own checks)."""
@@ -49,11 +50,11 @@ class Session:
 
     def value(self, name: str) -> Any:
         """A slider's current value."""
-        return self.sliders.get(name, controls.PARAMETERS[name].default)
+        return self.sliders.get(name, PARAMETERS[name].default)
 
     def set(self, name: str, value: Any) -> None:
         """Set one slider and rebuild (integer parameters are rounded)."""
-        p = controls.PARAMETERS[name]
+        p = PARAMETERS[name]
         before = dict(self.sliders)
         self.sliders[name] = int(round(value)) if p.kind is int else float(value)
         if not self.build():
