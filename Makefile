@@ -16,7 +16,7 @@ PYTHON_BOOT := $(shell for p in python3.13 python3.12 python3; do \
 	  done; \
 	fi)
 
-.PHONY: setup run test lint clean figures dashboard bench sensitivity calibrate assets chromium
+.PHONY: setup run test lint clean figures dashboard bench sensitivity calibrate discover assets chromium
 
 setup: $(STAMP)
 
@@ -64,6 +64,24 @@ calibrate: setup
 	  cp $(CAL_OUT)/calibrated.toml $(CAL_OUT)/report.md calibration/ && \
 	  rm -rf calibration/figures && cp -r $(CAL_OUT)/figures calibration/figures && \
 	  echo "installed calibration/calibrated.toml, report.md and figures/"; fi
+
+# The shipped discovery studies (scenarios/discovery/), each into
+# results/discovery/<name>, continuing an interrupted one; then copy each
+# report, box table and figures into docs/discovery/<name>. QUICK=1 runs the
+# CI size into results/discovery-quick and copies nothing.
+DISCOVERIES := $(wildcard scenarios/discovery/*.toml)
+discover: setup
+	@for f in $(DISCOVERIES); do \
+	  name=$$(basename $$f .toml); out=results/discovery$(if $(QUICK),-quick,)/$$name; \
+	  resume=$$([ -f $$out/discovery.json ] && echo --resume); \
+	  echo "== $$name"; \
+	  $(VENV)/bin/iesim discover $$f --out $$out $(if $(QUICK),--quick,) --quiet $$resume > /dev/null || exit $$?; \
+	  echo "   report: $$out/report.md"; \
+	  if [ -z "$(QUICK)" ]; then \
+	    rm -rf docs/discovery/$$name && mkdir -p docs/discovery/$$name && \
+	    cp -r $$out/report.md $$out/boxes.md $$out/boxes.csv $$out/cart.txt $$out/figures \
+	      docs/discovery/$$name/ && echo "   copied to docs/discovery/$$name"; fi; \
+	done
 
 bench: setup
 	$(PY) -m benchmarks.bench --out benchmarks/results

@@ -26,6 +26,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                 from simulation.calibration.targets import load_targets
 
                 load_targets(path)
+            elif "discovery" in data:
+                from simulation.discovery.study import load_discovery
+
+                load_discovery(path)
             elif "sensitivity" in data:
                 from simulation.sensitivity.study import load_study
 
@@ -101,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     from simulation.calibration.command import register as register_calibrate
 
     register_calibrate(sub)
+    from simulation.discovery.command import register as register_discover
+
+    register_discover(sub)
     from simulation.dashboard.command import register as register_dashboard
 
     register_dashboard(sub)

@@ -57,3 +57,15 @@ def test_cart_finds_the_same_box_as_a_leaf():
     assert abs(best["low"][1] - 0.5) <= 0.05 and best["high"][1] == np.inf
     assert np.all(np.isinf(best["low"][2:])) and np.all(np.isinf(best["high"][2:]))
     assert "x0" in cart.describe(tree)
+
+
+def test_pruning_lifts_a_restriction_that_does_not_matter_and_keeps_those_that_do():
+    x, y = sample()
+    low, high = np.full(5, -np.inf), np.full(5, np.inf)
+    low[0], high[0], low[1] = 0.2, 0.6, 0.5
+    low[3], high[3] = 0.05, 0.9  # a slice of an inert factor, as a peel might leave
+    pruned = prim.prune(prim.Box(low, high), x, y)
+    assert pruned.restricted == (0, 1)
+    assert pruned.low[0] == 0.2 and pruned.high[0] == 0.6 and pruned.low[1] == 0.5
+    _, box = prim.find_box(x, y)  # the whole procedure keeps the true box
+    assert box.restricted == (0, 1)

@@ -50,3 +50,25 @@ def claim(out: Path, record: str, key: str, payload: dict[str, Any], resume: boo
     out.mkdir(parents=True, exist_ok=True)
     text = json.dumps({"hash": key, **payload}, indent=1, default=str)
     write_atomically(out / record, lambda p: Path(p).write_text(text, encoding="utf-8"))
+
+
+def record_session(out: Path, seconds: float) -> list[float]:
+    """Add a session's wall time to ``out/sessions.json``; every session's so far.
+
+    A resumed study has several sessions; their sum is the study's run time.
+    """
+    path = out / "sessions.json"
+    try:
+        done = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        done = []
+    if not isinstance(done, list):
+        done = []
+    done = [float(s) for s in done if isinstance(s, int | float)] + [round(seconds, 1)]
+    write_atomically(path, lambda p: Path(p).write_text(json.dumps(done), encoding="utf-8"))
+    return done
+
+
+def minutes(seconds: float) -> str:
+    """A wall time as ``"12 min 5 s"``."""
+    return f"{int(seconds // 60)} min {int(seconds % 60)} s"

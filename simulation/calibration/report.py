@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from simulation.batch.study_dir import minutes
+
 FIGURES = ("targets.png", "posterior.png", "predictive.png")
 
 
@@ -162,7 +164,7 @@ def report(result) -> str:
         f"{len(targets.used('holdout'))} held out (never fitted). Calibrated parameters: "
         f"{len(plan.factors)}, each with a uniform prior over its range. "
         f"{'Quick size (a smoke test, not a calibration). ' if plan.quick else ''}"
-        f"{runs:,} model runs of {plan.years} years in {_minutes(sum(result.seconds))}"
+        f"{runs:,} model runs of {plan.years} years in {minutes(sum(result.seconds))}"
         f"{_sessions(result.seconds)}.",
         "",
         "## Method",
@@ -233,12 +235,8 @@ def report(result) -> str:
 def _sessions(seconds: list[float]) -> str:
     if len(seconds) < 2:
         return ""
-    return (f" over {len(seconds)} sessions ({', '.join(_minutes(s) for s in seconds)}; "
+    return (f" over {len(seconds)} sessions ({', '.join(minutes(s) for s in seconds)}; "
             "a resumed session reuses the stored runs)")
-
-
-def _minutes(seconds: float) -> str:
-    return f"{int(seconds // 60)} min {int(seconds % 60)} s"
 
 
 def _not_identified() -> float:

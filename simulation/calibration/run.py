@@ -30,7 +30,6 @@ stored results) and reuses every stored run.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +39,7 @@ import pandas as pd
 
 from simulation.batch.specs import stable_hash
 from simulation.batch.store import write_atomically
-from simulation.batch.study_dir import claim
+from simulation.batch.study_dir import claim, record_session
 from simulation.calibration import history_matching as hm
 from simulation.calibration.runs import evaluate, parameter_values, point_means, run_variance
 from simulation.calibration.targets import Target, TargetSet
@@ -171,7 +170,7 @@ def calibrate(targets: TargetSet, out: str | Path, *, resume: bool = False, task
         warnings.append(f"fitted target {row['target']} is not met at the chosen values "
                         f"(model {row['mean']:.3g}, range {row['low']:.3g} to {row['high']:.3g})")
     result = CalibrationResult(targets, design, posterior, confirmation, chosen, table, ident,
-                               _sessions(out, time.perf_counter() - started), out, ess, warnings)
+                               record_session(out, time.perf_counter() - started), out, ess, warnings)
     from simulation.calibration.report import draw, report, write_calibrated
 
     write_atomically(out / "calibrated.toml",
@@ -363,18 +362,6 @@ def identification(plan, posterior: pd.DataFrame) -> pd.DataFrame:
 def _prepare(targets: TargetSet, out: Path, resume: bool) -> None:
     claim(out, "calibration.json", calibration_hash(targets),
           {"targets": targets.source, "plan": targets.plan.describe()}, resume, "calibration")
-
-
-def _sessions(out: Path, seconds: float) -> list[float]:
-    """Wall times of every session that worked on ``out`` (a resumed calibration has several)."""
-    path = out / "sessions.json"
-    try:
-        done = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        done = []
-    done = [float(s) for s in done if isinstance(s, int | float)] + [round(seconds, 1)]
-    write_atomically(path, lambda p: Path(p).write_text(json.dumps(done), encoding="utf-8"))
-    return done
 
 
 def _write(path: Path, frame: pd.DataFrame) -> None:

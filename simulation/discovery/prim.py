@@ -10,11 +10,16 @@ box (an interval on some factors) where the case concentrates:
   holds less than ``mass_min`` of the points; the sequence of boxes is the
   *peeling trajectory*, each with its *coverage* (share of all cases inside),
   density, *mass* (share of points inside) and number of restricted factors;
+- **choosing**: the box of the trajectory with the best F-score of coverage
+  and density (their harmonic mean, optionally weighted);
 - **pasting**: widen a chosen box one side at a time while that raises its
   density;
 - **significance**: per restricted factor, a one-sided hypergeometric test of
   the box's cases against the box with that restriction lifted (as the EMA
   Workbench reports);
+- **pruning**: lift, one at a time, the restriction whose test is least
+  significant while its p-value is above ``level``, so a reported box names
+  only factors that matter (the EMA Workbench leaves this step to the analyst);
 - **stability**: PRIM on bootstrap resamples, each resample's chosen box
   compared with the chosen box by the Jaccard overlap of the points inside.
 
@@ -141,11 +146,24 @@ def paste(box: Box, x: np.ndarray, y: np.ndarray, alpha: float = 0.05) -> Box:
         current = best
 
 
-def choose(trajectory: list[Box], min_coverage: float = 0.8) -> Box:
-    """The densest box with at least ``min_coverage`` (the widest among equals)."""
-    eligible = [b for b in trajectory if b.coverage >= min_coverage] or trajectory[:1]
-    top = max(b.density for b in eligible)
-    return next(b for b in eligible if b.density >= top - 1e-12)
+def score(box: Box, coverage_weight: float = 1.0) -> float:
+    """The F-score of coverage and density: their weighted harmonic mean.
+
+    ``coverage_weight`` is the F-score's beta: above 1 favours coverage,
+    below 1 density.  A box must do well on both to score well, so where the
+    cases lie in two regions the best box holds one of them (and covering
+    finds the other), rather than a wide box holding both thinly.
+    """
+    b2 = coverage_weight**2
+    c, d = box.coverage, box.density
+    return float((1 + b2) * c * d / (b2 * d + c)) if c > 0 and d > 0 else 0.0
+
+
+def choose(trajectory: list[Box], coverage_weight: float = 1.0) -> Box:
+    """The box of the trajectory with the best :func:`score` (the widest among equals)."""
+    scores = [score(b, coverage_weight) for b in trajectory]
+    top = max(scores)
+    return next(b for b, s in zip(trajectory, scores, strict=True) if s >= top - 1e-12)
 
 
 def significance(box: Box, x: np.ndarray, y: np.ndarray) -> dict[int, float]:
@@ -169,8 +187,44 @@ def significance(box: Box, x: np.ndarray, y: np.ndarray) -> dict[int, float]:
     return out
 
 
+def box_p_value(box: Box, x: np.ndarray, y: np.ndarray) -> float:
+    """The chance of at least the box's cases if its points were drawn at random from all of ``x``.
+
+    One-sided hypergeometric test of the whole box against the space searched.
+    """
+    from scipy.stats import hypergeom
+
+    inside = box.inside(np.asarray(x, dtype=float))
+    y = np.asarray(y, dtype=bool)
+    return float(hypergeom.sf(int(y[inside].sum()) - 1, len(y), int(y.sum()), int(inside.sum())))
+
+
+def prune(box: Box, x: np.ndarray, y: np.ndarray, level: float = 0.05) -> Box:
+    """Lift non-significant restrictions, the least significant first, until all have p <= ``level``."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=bool)
+    bounds = (np.full(x.shape[1], -np.inf), np.full(x.shape[1], np.inf))
+    current = _stats(Box(box.low.copy(), box.high.copy()), x, y, bounds)
+    while current.restricted:
+        p = significance(current, x, y)
+        worst = max(p, key=lambda j: (p[j], -j))
+        if p[worst] <= level:
+            break
+        current.low[worst], current.high[worst] = -np.inf, np.inf
+        current = _stats(current, x, y, bounds)
+    return current
+
+
+def find_box(x: np.ndarray, y: np.ndarray, alpha: float = 0.05, mass_min: float = 0.05,
+             coverage_weight: float = 1.0, level: float = 0.05) -> tuple[list[Box], Box]:
+    """The whole procedure: peel, choose, paste and prune; the trajectory and the box."""
+    trajectory = peel(x, y, alpha, mass_min)
+    box = paste(choose(trajectory, coverage_weight), x, y, alpha)
+    return trajectory, prune(box, x, y, level)
+
+
 def stability(x: np.ndarray, y: np.ndarray, box: Box, resamples: int = 20, seed: int = 0,
-              alpha: float = 0.05, mass_min: float = 0.05, min_coverage: float = 0.8):
+              alpha: float = 0.05, mass_min: float = 0.05, coverage_weight: float = 1.0,
+              level: float = 0.05):
     """Bootstrap PRIM: the Jaccard overlap of each resample's chosen box with ``box``.
 
     Returns:
@@ -184,8 +238,7 @@ def stability(x: np.ndarray, y: np.ndarray, box: Box, resamples: int = 20, seed:
     overlaps, counts = [], np.zeros(x.shape[1])
     for _ in range(resamples):
         rows = rng.integers(0, len(y), len(y))
-        other = paste(choose(peel(x[rows], y[rows], alpha, mass_min), min_coverage),
-                      x[rows], y[rows], alpha)
+        _, other = find_box(x[rows], y[rows], alpha, mass_min, coverage_weight, level)
         theirs = other.inside(x)
         union = (mine | theirs).sum()
         overlaps.append(float((mine & theirs).sum() / union) if union else 1.0)

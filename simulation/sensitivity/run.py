@@ -88,7 +88,7 @@ def run_study(study: Study, out: str | Path, *, resume: bool = False, task=None,
     out = Path(out)
     _prepare(study, out, resume)
     unit = unit_sample(study)
-    _write_samples(study, unit, out)
+    write_samples(study, unit, out)
     values = evaluate(study, unit, out, task=task, backend=backend, workers=workers,
                       scheduler=scheduler, chunk_size=chunk_size, progress=progress)
     write_atomically(out / "results.parquet", lambda p: values.to_parquet(p, index=False))
@@ -121,7 +121,8 @@ def _prepare(study: Study, out: Path, resume: bool) -> None:
           "sensitivity study")
 
 
-def _write_samples(study: Study, unit: np.ndarray, out: Path) -> None:
+def write_samples(study: Study, unit: np.ndarray, out: Path) -> None:
+    """Write the design to ``out/samples.parquet``; on resume, check it against the stored one."""
     frame = pd.concat([
         pd.DataFrame({"point": np.arange(len(unit))}),
         pd.DataFrame(unit, columns=[f"u_{i}" for i in range(unit.shape[1])]),

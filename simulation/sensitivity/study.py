@@ -223,16 +223,16 @@ def load_study(path: str | Path, quick: bool = False) -> Study:
     fixed = {} if function else scenario_from_dict(
         {"scenario": {"name": "fixed"}, **common}, source).params
     size = _size(table.get("size", {}), method, source)
-    replicates = _int(table, "replicates", 1, 1000, 2, source)
-    years = _int(table, "years", *YEARS_RANGE, 12, source)
+    replicates = read_int(table, "replicates", 1, 1000, 2, source)
+    years = read_int(table, "years", *YEARS_RANGE, 12, source)
     if quick:
         size, replicates, years, fixed = _quick(table, method, size, replicates, years, fixed,
                                                 source, function)
     target, reference, policy = _target(table, here, source, function)
-    factors = _factors(data.get("factors"), source, function)
-    reference, policy = _apply_fixed(fixed, reference, policy, factors, source)
+    factors = read_factors(data.get("factors"), source, function)
+    reference, policy = apply_fixed(fixed, reference, policy, factors, source)
     outcomes = _outcomes(table, source, function)
-    seed = _int(table, "seed", *SEED_RANGE, 0, source)
+    seed = read_int(table, "seed", *SEED_RANGE, 0, source)
     width = table.get("conf_width", 0.1)
     if (isinstance(width, bool) or not isinstance(width, int | float)
             or not math.isfinite(width) or not 0 < width <= 10):
@@ -286,7 +286,8 @@ def _text(table, key, source, required=False):
     return value
 
 
-def _int(table, key, low, high, default, source, where="sensitivity"):
+def read_int(table, key, low, high, default, source, where="sensitivity"):
+    """``table[key]`` (or ``default``) as an integer in [low, high], else an InputError at ``where.key``."""
     value = table.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise InputError(source, f"{where}.{key}",
@@ -345,7 +346,7 @@ def _size(given, method, source, where="sensitivity.size", defaults=None):
                                  f"got {value!r}")
             size[key] = value
         else:
-            size[key] = _int(given, key, bounds[0], bounds[1], size.get(key, bounds[2]), source,
+            size[key] = read_int(given, key, bounds[0], bounds[1], size.get(key, bounds[2]), source,
                              where)
     if method == "sobol" and size["base_samples"] & (size["base_samples"] - 1):
         raise InputError(source, f"{where}.base_samples",
@@ -362,8 +363,8 @@ def _quick(table, method, size, replicates, years, fixed, source, function):
     if not isinstance(quick, dict):
         raise InputError(source, "sensitivity.quick", "sensitivity.quick must be a table")
     size = _size(quick, method, source, "sensitivity.quick", size)
-    replicates = _int(quick, "replicates", 1, 1000, replicates, source, "sensitivity.quick")
-    years = _int(quick, "years", *YEARS_RANGE, years, source, "sensitivity.quick")
+    replicates = read_int(quick, "replicates", 1, 1000, replicates, source, "sensitivity.quick")
+    years = read_int(quick, "years", *YEARS_RANGE, years, source, "sensitivity.quick")
     if "population" in quick:
         if function:
             raise InputError(source, "sensitivity.quick.population",
@@ -377,9 +378,10 @@ def _quick(table, method, size, replicates, years, fixed, source, function):
     return size, replicates, years, fixed
 
 
-def _scenario(table, key, here, source) -> dict[str, Any]:
+def read_scenario(table, key, here, source, where="sensitivity.target") -> dict[str, Any]:
+    """The parameters of the scenario file ``table[key]`` names, relative to ``here``."""
     rel = table.get(key)
-    where = f"sensitivity.target.{key}"
+    where = f"{where}.{key}"
     if not isinstance(rel, str) or not rel.strip():
         raise InputError(source, where, f"{where} must be a scenario file path; got {rel!r}")
     if not (here / rel).is_file():
@@ -413,17 +415,18 @@ def _target(table, here, source, function):
                              "an effect target needs the model (policy and reference scenarios)")
         return kind, {}, None
     if kind == "level":
-        reference = _scenario(target, "scenario", here, source) if "scenario" in target else {}
+        reference = read_scenario(target, "scenario", here, source) if "scenario" in target else {}
         return kind, reference, None
     for key in ("policy", "reference"):
         if key not in target:
             raise InputError(source, f"sensitivity.target.{key}",
                              f"missing key sensitivity.target.{key} (a scenario file path)")
-    return kind, _scenario(target, "reference", here, source), _scenario(target, "policy", here,
+    return kind, read_scenario(target, "reference", here, source), read_scenario(target, "policy", here,
                                                                          source)
 
 
-def _factors(table, source, function) -> tuple[Factor, ...]:
+def read_factors(table, source, function) -> tuple[Factor, ...]:
+    """The factors a ``[factors]`` table names (registry parameters, or a function's inputs)."""
     if not isinstance(table, dict) or not table:
         raise InputError(source, "factors", "missing table [factors] (all = true, or "
                          "[factors.parameters] with parameter = \"plausible\" or [low, high])")
@@ -511,7 +514,8 @@ def _pair(spec, where, source, each):
     return spec
 
 
-def _apply_fixed(fixed, reference, policy, factors, source):
+def apply_fixed(fixed, reference, policy, factors, source):
+    """Add the settings fixed for every run to both arms; a fixed setting may not be a factor."""
     for f in factors:
         if f.name in fixed:
             path = PARAMETERS[f.name].path

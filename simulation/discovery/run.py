@@ -1,0 +1,216 @@
+"""Run a discovery study into an output directory, resumably.
+
+``DIR`` receives, as the study goes:
+
+* ``discovery.json``: the validated study (its hash guards ``--resume``);
+* ``samples.parquet``: the Latin hypercube, unit coordinates and factor values;
+* ``runs/``: the batch runner's results store (both arms of every point);
+* ``results.parquet``: the paired effect of every point and replicate;
+* ``points.parquet``: the sample and its outcomes: each point's factor values,
+  mean paired effect and its replicate sd per outcome, whether it is a case,
+  and the PRIM box holding it (0: none);
+* ``boxes.csv`` and ``boxes.md``: the box table; ``trajectory.csv``: every peeling step;
+* ``cart.txt`` (the tree's rules) and ``cart_leaves.csv`` (its leaves as boxes);
+* ``figures/trajectory.png`` and ``figures/pairs.png``;
+* ``sessions.json`` (the wall time of every session) and ``report.md``.
+
+An interrupted study continues with ``resume=True``: finished runs are kept,
+the design is regenerated from the seed and checked against the stored one,
+and the analysis, which is deterministic in the seed, is redone on all runs.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simulation.batch.specs import stable_hash
+from simulation.batch.store import write_atomically
+from simulation.batch.study_dir import claim, record_session
+from simulation.discovery import boxes, cart, figures
+from simulation.discovery.report import report
+from simulation.discovery.study import Discovery, unit_design
+from simulation.sensitivity.run import write_samples
+from simulation.sensitivity.runs import evaluate
+from simulation.sensitivity.sampling import value_matrix
+
+
+@dataclass
+class DiscoveryResult:
+    """What a finished discovery produced (also written to its directory)."""
+
+    discovery: Discovery
+    points: pd.DataFrame
+    found: list[boxes.Found]
+    table: pd.DataFrame
+    leaves: pd.DataFrame
+    rules: str
+    uncertain: float
+    seconds: list[float]
+    warnings: list[str]
+    out: Path
+
+
+def discovery_hash(discovery: Discovery) -> str:
+    """Hash of what determines a discovery's numbers (not its name, description or source)."""
+    described = discovery.describe()
+    for key in ("description", "source", "name"):
+        described.pop(key)
+    return stable_hash(described)
+
+
+def run_discovery(discovery: Discovery, out: str | Path, *, resume: bool = False, task=None,
+                  backend: str = "processes", workers: int | None = None,
+                  scheduler: str | None = None, chunk_size: int | None = None,
+                  progress: bool = True, figures_too: bool = True) -> DiscoveryResult:
+    """Sample, run, and find the boxes of a discovery study in ``out``.
+
+    Args:
+        discovery: a validated study (:func:`~simulation.discovery.study.load_discovery`).
+        out: the output directory: new or empty, or this study's with ``resume``.
+        resume: continue the study already in ``out``.
+        task: a :class:`~simulation.batch.ModelTask` for a model other than iesim.
+        backend: ``serial``, ``processes`` or ``dask`` (as for
+            :func:`simulation.batch.run_scenarios`).
+        workers: worker processes (default: the CPUs available).
+        scheduler: Dask scheduler address (None: a LocalCluster).
+        chunk_size: runs per task (default: guided).
+        progress: show progress on standard error.
+        figures_too: also draw the figures.
+
+    Raises:
+        InputError: ``out`` holds something else, or another study.
+        RuntimeError: some runs failed (rerun with ``resume``).
+    """
+    started = time.perf_counter()
+    out = Path(out)
+    study = discovery.study
+    claim(out, "discovery.json", discovery_hash(discovery), {"discovery": discovery.describe()},
+          resume, "discovery")
+    unit = unit_design(discovery)
+    write_samples(study, unit, out)
+    values = evaluate(study, unit, out, task=task, backend=backend, workers=workers,
+                      scheduler=scheduler, chunk_size=chunk_size, progress=progress)
+    write_atomically(out / "results.parquet", lambda p: values.to_parquet(p, index=False))
+
+    x = value_matrix(study, unit)
+    points = _points(discovery, x, values)
+    known = points[f"effect_{discovery.outcome}"].notna().to_numpy()
+    y = points["case"].to_numpy(bool)
+    low = np.array([f.low for f in study.factors], dtype=float)
+    high = np.array([f.high for f in study.factors], dtype=float)
+    found = boxes.find(x[known], y[known], boxes=discovery.boxes, alpha=discovery.alpha,
+                       mass_min=discovery.mass_min, coverage_weight=discovery.coverage_weight,
+                       level=discovery.significance,
+                       resamples=discovery.resamples, seed=study.seed)
+    held = np.zeros(len(points), dtype=int)
+    for f in found:
+        held[np.flatnonzero(known)[f.inside]] = f.number
+    points["box"] = held
+    table = boxes.table(found, study.names, low, high)
+    tree = cart.fit(x[known], y[known], study.names, max_depth=discovery.tree_depth,
+                    min_leaf=discovery.mass_min, seed=study.seed % 2**32)
+    leaves = _leaves(tree, study.names, low, high)
+    rules = cart.describe(tree)
+    uncertain = _uncertain(discovery, points)
+    case_share = float(y[known].mean()) if known.any() else float("nan")
+
+    write_atomically(out / "points.parquet", lambda p: points.to_parquet(p, index=False))
+    write_atomically(out / "boxes.csv", lambda p: table.to_csv(p, index=False))
+    write_atomically(out / "boxes.md", lambda p: Path(p).write_text(
+        boxes.markdown(table, case_share), encoding="utf-8"))
+    trajectory = boxes.trajectory_table(found)
+    write_atomically(out / "trajectory.csv", lambda p: trajectory.to_csv(p, index=False))
+    write_atomically(out / "cart.txt", lambda p: Path(p).write_text(rules, encoding="utf-8"))
+    write_atomically(out / "cart_leaves.csv", lambda p: leaves.to_csv(p, index=False))
+    if figures_too:
+        folder = out / "figures"
+        folder.mkdir(exist_ok=True)
+        figures.trajectory(found, folder / "trajectory.png")
+        figures.pairs(found, x[known], y[known], study.names, low, high, folder / "pairs.png",
+                      points.loc[known, f"effect_{discovery.outcome}"].to_numpy(),
+                      discovery.threshold)
+    warnings = _warnings(discovery, points, known, found, uncertain)
+    seconds = record_session(out, time.perf_counter() - started)
+    result = DiscoveryResult(discovery, points, found, table, leaves, rules, uncertain, seconds,
+                             warnings, out)
+    write_atomically(out / "report.md", lambda p: Path(p).write_text(report(result),
+                                                                     encoding="utf-8"))
+    return result
+
+
+def _points(discovery: Discovery, x: np.ndarray, values: pd.DataFrame) -> pd.DataFrame:
+    """Each point's factor values, mean paired effect and replicate sd, and whether it is a case."""
+    study = discovery.study
+    frame = pd.DataFrame(x, columns=study.names)
+    frame.insert(0, "point", np.arange(len(x)))
+    grouped = values.groupby("point")[list(study.outcomes)]
+    means, sds = grouped.mean().sort_index(), grouped.std(ddof=1).sort_index()
+    for outcome in study.outcomes:
+        frame[f"effect_{outcome}"] = means[outcome].reindex(frame["point"]).to_numpy()
+        frame[f"sd_{outcome}"] = sds[outcome].reindex(frame["point"]).to_numpy()
+    frame["case"] = discovery.is_case(frame[f"effect_{discovery.outcome}"].to_numpy())
+    return frame
+
+
+def _uncertain(discovery: Discovery, points: pd.DataFrame) -> float:
+    """Share of points whose case could flip with the seed: within 1.96 standard errors of the threshold.
+
+    NaN with one replicate (no standard error).
+    """
+    reps = discovery.study.replicates
+    if reps < 2:
+        return float("nan")
+    mean = points[f"effect_{discovery.outcome}"].to_numpy(float)
+    se = points[f"sd_{discovery.outcome}"].to_numpy(float) / np.sqrt(reps)
+    ok = np.isfinite(mean) & np.isfinite(se)
+    if not ok.any():
+        return float("nan")
+    return float(np.mean(np.abs(mean[ok] - discovery.threshold) < 1.96 * se[ok]))
+
+
+def _leaves(tree, names: list[str], low: np.ndarray, high: np.ndarray) -> pd.DataFrame:
+    """The CART leaves as boxes (limits clipped to the sampled ranges), densest first."""
+    rows = []
+    for k, leaf in enumerate(cart.leaves(tree, len(names)), 1):
+        row = {"leaf": k, "mass": leaf["mass"], "density": leaf["density"]}
+        for j, name in enumerate(names):
+            row[f"{name}_low"] = float(max(leaf["low"][j], low[j]))
+            row[f"{name}_high"] = float(min(leaf["high"][j], high[j]))
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    return frame.sort_values(["density", "mass"], ascending=False, kind="stable") \
+        .reset_index(drop=True)
+
+
+def _warnings(discovery, points, known, found, uncertain) -> list[str]:
+    out = []
+    missing = int((~known).sum())
+    if missing:
+        out.append(f"{missing} points have no value of {discovery.outcome} (NaN); they are left "
+                   "out of PRIM and CART (run more years?)")
+    y = points["case"].to_numpy(bool)[known]
+    if known.any() and (y.all() or not y.any()):
+        out.append(f"{'every' if y.all() else 'no'} point is a case of interest, so there is "
+                   "nothing to discover; move the threshold or widen the ranges")
+    elif not found:
+        out.append("PRIM found no box where the cases concentrate")
+    if np.isfinite(uncertain) and uncertain > 0.2:
+        out.append(f"{uncertain:.0%} of the points lie within 1.96 standard errors of the "
+                   "threshold, so their case could flip with the seed; add replicates")
+    if discovery.study.replicates == 1:
+        out.append("one replicate per point: how far the seed moves each point's case is not "
+                   "known")
+    for f in found:
+        weak = [discovery.study.names[j] for j, p in f.p_values.items() if p > 0.05]
+        if weak:
+            out.append(f"box {f.number}: the restriction on {', '.join(weak)} is not significant "
+                       "(p > 0.05); it may be noise")
+        if np.isfinite(f.stability) and f.stability < 0.5:
+            out.append(f"box {f.number} is unstable: its bootstrap boxes overlap it by "
+                       f"{f.stability:.2f} on average")
+    return out
