@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from cli_errors import iesim, one_error_line
+from interrupt import kill_part_way
 
 from simulation.cli import main
 from simulation.discovery import boxes
@@ -202,15 +200,7 @@ def test_an_interrupted_and_resumed_discovery_gives_the_same_boxes(tmp_path):
     command = [sys.executable, "-m", "simulation.cli", "discover", str(path), "--quiet",
                "--workers", "2", "--chunk-size", "1"]
     subprocess.run(command + ["--out", str(whole)], check=True, cwd=ROOT, capture_output=True)
-    proc = subprocess.Popen(command + ["--out", str(broken)], cwd=ROOT, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    parts = broken / "runs" / "parts"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list(parts.glob("*.parquet"))) < 10:
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    stored = len(list(parts.glob("*.parquet")))
+    stored = kill_part_way(command + ["--out", str(broken)], broken / "runs" / "parts")
     assert 10 <= stored < 80, stored  # killed part-way (40 points x 2 arms)
     assert not (broken / "boxes.csv").exists()
     done = subprocess.run(command + ["--out", str(broken), "--resume"], cwd=ROOT,

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import math
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import mesa
@@ -15,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from cli_errors import iesim, one_error_line
+from interrupt import kill_part_way
 
 from simulation.batch import ModelTask
 from simulation.cli import main
@@ -313,15 +311,7 @@ def test_a_study_killed_and_resumed_gives_the_same_indices(tmp_path):
     command = [sys.executable, "-m", "simulation.cli", "sensitivity", str(path), "--quiet",
                "--workers", "2", "--chunk-size", "1"]
     subprocess.run(command + ["--out", str(whole)], check=True, cwd=ROOT, capture_output=True)
-    proc = subprocess.Popen(command + ["--out", str(broken)], cwd=ROOT, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    parts = broken / "runs" / "parts"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list(parts.glob("*.parquet"))) < 10:
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    stored = len(list(parts.glob("*.parquet")))
+    stored = kill_part_way(command + ["--out", str(broken)], broken / "runs" / "parts")
     assert 10 <= stored < 40, stored  # killed part-way (4 trajectories x 5 points x 2 replicates)
     assert not (broken / "indices.csv").exists()
     done = subprocess.run(command + ["--out", str(broken), "--resume"], cwd=ROOT,

@@ -1,6 +1,10 @@
-"""Scenario discovery (issue 14, in progress): where in the uncertainty space a policy fails.
+"""Scenario discovery: where in the uncertainty space a policy fails.
 
-So far: PRIM (:mod:`simulation.discovery.prim`), written from Friedman & Fisher (1999),
-and a CART tree as a second view (:mod:`simulation.discovery.cart`, scikit-learn), both
-tested on a known box.  Discovery files and ``iesim discover`` are not built yet.
+A discovery file (:mod:`~simulation.discovery.study`) names uncertain factors, a
+policy and its reference, and the case of interest as a rule on the paired
+effect; :func:`~simulation.discovery.run.run_discovery` samples a Latin
+hypercube, runs both arms through the batch runner, and finds with PRIM
+(:mod:`~simulation.discovery.prim`, :mod:`~simulation.discovery.boxes`) the
+boxes where the case concentrates, with a CART tree (:mod:`~simulation.discovery.cart`)
+as a second view.  ``iesim discover`` is :mod:`~simulation.discovery.command`.
 """

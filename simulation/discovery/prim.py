@@ -23,9 +23,10 @@ box (an interval on some factors) where the case concentrates:
 - **stability**: PRIM on bootstrap resamples, each resample's chosen box
   compared with the chosen box by the Jaccard overlap of the points inside.
 
-Written from the paper rather than taken from the EMA Workbench (whose
-install pulls in a large stack) or the ``prim`` package (unmaintained); small
-and tested against a box it must recover.
+Written from the paper rather than taken from the EMA Workbench (whose PRIM
+comes inside a whole exploratory-modelling framework) or the standalone
+``prim`` package (GPL-3, while iesim is MIT); small, and tested against boxes
+it must recover.
 """
 
 from __future__ import annotations

@@ -63,24 +63,18 @@ def discovery_hash(discovery: Discovery) -> str:
     return stable_hash(described)
 
 
-def run_discovery(discovery: Discovery, out: str | Path, *, resume: bool = False, task=None,
-                  backend: str = "processes", workers: int | None = None,
-                  scheduler: str | None = None, chunk_size: int | None = None,
-                  progress: bool = True, figures_too: bool = True) -> DiscoveryResult:
+def run_discovery(discovery: Discovery, out: str | Path, *, resume: bool = False,
+                  figures_too: bool = True, **runner) -> DiscoveryResult:
     """Sample, run, and find the boxes of a discovery study in ``out``.
 
     Args:
         discovery: a validated study (:func:`~simulation.discovery.study.load_discovery`).
         out: the output directory: new or empty, or this study's with ``resume``.
         resume: continue the study already in ``out``.
-        task: a :class:`~simulation.batch.ModelTask` for a model other than iesim.
-        backend: ``serial``, ``processes`` or ``dask`` (as for
-            :func:`simulation.batch.run_scenarios`).
-        workers: worker processes (default: the CPUs available).
-        scheduler: Dask scheduler address (None: a LocalCluster).
-        chunk_size: runs per task (default: guided).
-        progress: show progress on standard error.
         figures_too: also draw the figures.
+        **runner: how and where runs execute, passed to
+            :func:`~simulation.sensitivity.runs.evaluate` (``task``, ``backend``,
+            ``workers``, ``scheduler``, ``chunk_size``, ``progress``).
 
     Raises:
         InputError: ``out`` holds something else, or another study.
@@ -93,8 +87,7 @@ def run_discovery(discovery: Discovery, out: str | Path, *, resume: bool = False
           resume, "discovery")
     unit = unit_design(discovery)
     write_samples(study, unit, out)
-    values = evaluate(study, unit, out, task=task, backend=backend, workers=workers,
-                      scheduler=scheduler, chunk_size=chunk_size, progress=progress)
+    values = evaluate(study, unit, out, **runner)
     write_atomically(out / "results.parquet", lambda p: values.to_parquet(p, index=False))
 
     x = value_matrix(study, unit)
