@@ -9,7 +9,7 @@ import numpy as np
 
 from simulation.discovery.boxes import Found
 
-MOST_PAIRS = 6  # pairs drawn at most (the factors of the first box, by p-value)
+MOST_PAIRS = 6  # pairs drawn at most (the boxes' restricted factors, box by box, by p-value)
 COLOURS = ("tab:red", "tab:purple", "tab:orange", "tab:brown", "tab:pink")
 
 
@@ -25,6 +25,8 @@ def _pyplot():
 def trajectory(found: list[Found], path: Path) -> Path:
     """Coverage against density along each box's peeling, coloured by restricted factors."""
     plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator
+
     n = max(len(found), 1)
     fig, axes = plt.subplots(1, n, figsize=(5.6 * n, 4.4), squeeze=False)
     if not found:
@@ -45,7 +47,9 @@ def trajectory(found: list[Found], path: Path) -> Path:
         ax.set_xlim(-0.02, 1.02)
         ax.set_ylim(-0.02, 1.02)
         ax.legend(loc="lower left", fontsize=8)
-        fig.colorbar(points, ax=ax, label="restricted factors")
+        bar = fig.colorbar(points, ax=ax, label="restricted factors")
+        bar.locator = MaxNLocator(integer=True)
+        bar.update_ticks()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -55,9 +59,10 @@ def trajectory(found: list[Found], path: Path) -> Path:
 def pairs(found: list[Found], x: np.ndarray, y: np.ndarray, names: list[str], low: np.ndarray,
           high: np.ndarray, path: Path, effect: np.ndarray | None = None,
           threshold: float | None = None) -> Path:
-    """Scatter of the first box's restricted factors in pairs, cases marked, every box drawn.
+    """Scatter of the boxes' restricted factors in pairs, cases marked, the boxes drawn.
 
-    With one restricted factor the scatter is that factor against the paired
+    A panel draws each box that restricts one of its two factors.  With one
+    restricted factor in all, the scatter is that factor against the paired
     effect (``effect``), with the threshold and the box's limits.
     """
     plt = _pyplot()
@@ -78,14 +83,17 @@ def pairs(found: list[Found], x: np.ndarray, y: np.ndarray, names: list[str], lo
         ax.scatter(x[~y, i], vertical[~y], s=9, color="0.7", label="other points")
         ax.scatter(x[y, i], vertical[y], s=11, color="tab:blue", label="case of interest")
         for f in found:
+            if i not in f.box.restricted and (j is None or j not in f.box.restricted):
+                continue
             colour = COLOURS[(f.number - 1) % len(COLOURS)]
+            label = f"box {f.number}" + (" (points outside earlier boxes)" if f.number > 1 else "")
             x0, x1 = max(f.box.low[i], low[i]), min(f.box.high[i], high[i])
             if j is None:
-                ax.axvspan(x0, x1, color=colour, alpha=0.12, label=f"box {f.number}")
+                ax.axvspan(x0, x1, color=colour, alpha=0.12, label=label)
             else:
                 y0, y1 = max(f.box.low[j], low[j]), min(f.box.high[j], high[j])
                 ax.add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, lw=2,
-                                           edgecolor=colour, label=f"box {f.number}"))
+                                           edgecolor=colour, label=label))
         if j is None and threshold is not None:
             ax.axhline(threshold, color="k", lw=1, ls="--", label="threshold")
         ax.set_xlabel(names[i])
@@ -103,7 +111,10 @@ def pairs(found: list[Found], x: np.ndarray, y: np.ndarray, names: list[str], lo
 
 
 def _dims(found: list[Found]) -> list[int]:
-    if not found:
-        return []
-    first = found[0]
-    return sorted(first.box.restricted, key=lambda j: first.p_values.get(j, 1.0))
+    """Restricted factors, box by box and by p-value within a box, each once."""
+    dims: list[int] = []
+    for f in found:
+        for j in sorted(f.box.restricted, key=lambda j: f.p_values.get(j, 1.0)):
+            if j not in dims:
+                dims.append(j)
+    return dims
