@@ -22,6 +22,7 @@ EXPECTED = {  # notebook: the figures it writes (each as .png and .pdf)
     "06_sensitivity": ["sensitivity_morris", "sensitivity_sobol", "sensitivity_package"],
     "07_calibration": ["calibration_targets", "calibration_posterior", "calibration_predictive"],
     "08_future_trends": ["future_trends"],
+    "09_scenario_discovery": ["discovery_trajectory", "discovery_pairs"],
 }
 
 
@@ -86,3 +87,10 @@ def test_the_calibration_figure_reads_the_calibrations_check(quick):
     _, results = quick
     check = pd.read_csv(results / "calibration" / "check.csv")
     assert set(check["use"]) == {"fit", "holdout"} and len(check) == 10
+
+
+def test_the_discovery_figure_shows_the_boxes_iesim_discover_found(quick):
+    out, results = quick
+    shown = pd.read_csv(out / "discovery_boxes.csv")
+    cli = pd.read_csv(results / "discovery" / "full_package_fails" / "boxes.csv")
+    pd.testing.assert_frame_equal(shown, cli)

@@ -92,14 +92,9 @@ def run_discovery(discovery: Discovery, out: str | Path, *, resume: bool = False
 
     x = value_matrix(study, unit)
     points = _points(discovery, x, values)
-    known = points[f"effect_{discovery.outcome}"].notna().to_numpy()
+    found, known = find_boxes(discovery, points)
     y = points["case"].to_numpy(bool)
-    low = np.array([f.low for f in study.factors], dtype=float)
-    high = np.array([f.high for f in study.factors], dtype=float)
-    found = boxes.find(x[known], y[known], boxes=discovery.boxes, alpha=discovery.alpha,
-                       mass_min=discovery.mass_min, coverage_weight=discovery.coverage_weight,
-                       level=discovery.significance,
-                       resamples=discovery.resamples, seed=study.seed)
+    low, high = ranges(discovery)
     held = np.zeros(len(points), dtype=int)
     for f in found:
         held[np.flatnonzero(known)[f.inside]] = f.number
@@ -134,6 +129,35 @@ def run_discovery(discovery: Discovery, out: str | Path, *, resume: bool = False
     write_atomically(out / "report.md", lambda p: Path(p).write_text(report(result),
                                                                      encoding="utf-8"))
     return result
+
+
+def find_boxes(discovery: Discovery, points: pd.DataFrame) -> tuple[list[boxes.Found], np.ndarray]:
+    """PRIM's boxes over the points with a value (deterministic in the study's seed).
+
+    Args:
+        discovery: the study.
+        points: its points (``points.parquet``): factor values and ``case``.
+
+    Returns:
+        (the boxes, which points have a value of the case's outcome); each
+        box's ``inside`` refers to the points with a value.
+    """
+    study = discovery.study
+    known = points[f"effect_{discovery.outcome}"].notna().to_numpy()
+    x = points[study.names].to_numpy(float)[known]
+    y = points["case"].to_numpy(bool)[known]
+    found = boxes.find(x, y, boxes=discovery.boxes, alpha=discovery.alpha,
+                       mass_min=discovery.mass_min, coverage_weight=discovery.coverage_weight,
+                       level=discovery.significance, resamples=discovery.resamples,
+                       seed=study.seed)
+    return found, known
+
+
+def ranges(discovery: Discovery) -> tuple[np.ndarray, np.ndarray]:
+    """The factors' sampled ranges: (lows, highs)."""
+    factors = discovery.study.factors
+    return (np.array([f.low for f in factors], dtype=float),
+            np.array([f.high for f in factors], dtype=float))
 
 
 def _points(discovery: Discovery, x: np.ndarray, values: pd.DataFrame) -> pd.DataFrame:
