@@ -95,23 +95,11 @@ def _evaluation_options(parser) -> None:
 
 
 def _check_args(args: argparse.Namespace) -> str:
-    if args.workers is not None and args.workers < 1:
-        raise InputError("--workers", "--workers",
-                         f"--workers must be an integer >= 1; got {args.workers}")
-    if args.chunk_size is not None and args.chunk_size < 1:
-        raise InputError("--chunk-size", "--chunk-size",
-                         f"--chunk-size must be an integer >= 1; got {args.chunk_size}")
+    backend = study_backend(args)  # --workers, --chunk-size, --max-runs, --scheduler
     _check_wtp(args)
     if args.ci_width is not None and not (math.isfinite(args.ci_width) and args.ci_width > 0):
         raise InputError("--ci-width", "--ci-width",
                          f"--ci-width must be a number > 0; got {args.ci_width}")
-    if args.max_runs is not None and args.max_runs < 1:
-        raise InputError("--max-runs", "--max-runs",
-                         f"--max-runs must be an integer >= 1; got {args.max_runs}")
-    backend = args.backend or ("dask" if args.scheduler else "processes")
-    if args.scheduler and backend != "dask":
-        raise InputError("--scheduler", "--scheduler",
-                         f"--scheduler needs --backend dask; got --backend {backend}")
     if args.scheduler:  # before any store is created, so a failed start blocks no rerun
         from simulation.batch.dask_backend import check_scheduler
 
@@ -122,7 +110,7 @@ def _check_args(args: argparse.Namespace) -> str:
 
 def study_command(subparsers, name: str, help: str, description: str, file_help: str,
                   what: str, run) -> None:
-    """Add a study subcommand (``sensitivity``, ``calibrate``) whose ``run(args)`` does the work.
+    """Add a study subcommand (``sensitivity``, ``calibrate``, ``discover``) whose ``run(args)`` works.
 
     It takes FILE, ``--out``, the runner options, ``--quick``, ``--max-runs`` and ``--quiet``.
     """
@@ -138,7 +126,7 @@ def study_command(subparsers, name: str, help: str, description: str, file_help:
 
 
 def study_backend(args: argparse.Namespace) -> str:
-    """Check a study command's runner options (``runner_options`` plus ``--max-runs``); its backend."""
+    """Check the runner options (``runner_options`` plus ``--max-runs``); the backend they give."""
     for option, value in (("--workers", args.workers), ("--chunk-size", args.chunk_size),
                           ("--max-runs", args.max_runs)):
         if value is not None and value < 1:
