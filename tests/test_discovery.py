@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from cli_errors import iesim, one_error_line
-from interrupt import kill_part_way
+from interrupt import whole_and_resumed
 
 from simulation.cli import main
 from simulation.discovery import boxes
@@ -195,17 +193,9 @@ firms_agri = 3
 
 @pytest.mark.slow
 def test_an_interrupted_and_resumed_discovery_gives_the_same_boxes(tmp_path):
-    path = _write(tmp_path, SMALL)
-    whole, broken = tmp_path / "whole", tmp_path / "broken"
-    command = [sys.executable, "-m", "simulation.cli", "discover", str(path), "--quiet",
-               "--workers", "2", "--chunk-size", "1"]
-    subprocess.run(command + ["--out", str(whole)], check=True, cwd=ROOT, capture_output=True)
-    stored = kill_part_way(command + ["--out", str(broken)], broken / "runs" / "parts")
-    assert 10 <= stored < 80, stored  # killed part-way (40 points x 2 arms)
-    assert not (broken / "boxes.csv").exists()
-    done = subprocess.run(command + ["--out", str(broken), "--resume"], cwd=ROOT,
-                          capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    # 40 points x 2 arms = 80 runs
+    whole, broken = whole_and_resumed("discover", _write(tmp_path, SMALL), tmp_path, 80,
+                                      "boxes.csv")
     a, b = pd.read_csv(whole / "boxes.csv"), pd.read_csv(broken / "boxes.csv")
     assert len(a) >= 1  # a box was found, so the comparison is about boxes
     pd.testing.assert_frame_equal(a, b)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from cli_errors import iesim, one_error_line
-from interrupt import kill_part_way
+from interrupt import whole_and_resumed
 
 from simulation.batch import ModelTask
 from simulation.cli import main
@@ -306,17 +306,9 @@ firms_agri = 3
 
 @pytest.mark.slow
 def test_a_study_killed_and_resumed_gives_the_same_indices(tmp_path):
-    path = _write(tmp_path, SMALL)
-    whole, broken = tmp_path / "whole", tmp_path / "broken"
-    command = [sys.executable, "-m", "simulation.cli", "sensitivity", str(path), "--quiet",
-               "--workers", "2", "--chunk-size", "1"]
-    subprocess.run(command + ["--out", str(whole)], check=True, cwd=ROOT, capture_output=True)
-    stored = kill_part_way(command + ["--out", str(broken)], broken / "runs" / "parts")
-    assert 10 <= stored < 40, stored  # killed part-way (4 trajectories x 5 points x 2 replicates)
-    assert not (broken / "indices.csv").exists()
-    done = subprocess.run(command + ["--out", str(broken), "--resume"], cwd=ROOT,
-                          capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    # 4 trajectories x 5 points x 2 replicates = 40 runs
+    whole, broken = whole_and_resumed("sensitivity", _write(tmp_path, SMALL), tmp_path, 40,
+                                      "indices.csv")
     a = pd.read_csv(whole / "indices.csv")
     b = pd.read_csv(broken / "indices.csv")
     pd.testing.assert_frame_equal(a, b)
