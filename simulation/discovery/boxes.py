@@ -3,7 +3,9 @@
 PRIM looks for up to ``boxes`` boxes, one after another (Friedman & Fisher's
 *covering*): each is found on the points left outside the earlier boxes,
 by peeling, choosing, pasting and pruning (:func:`prim.find_box`).
-A search stops when the chosen box restricts no factor, when its density
+No search starts with fewer than 2 cases left, or so few points that the
+smallest box would hold half of them.  A search stops when the chosen box
+restricts no factor, when its density
 is no higher than the share of cases among the points left, or when its
 cases are not significantly more than a random draw of as many points would
 hold (one-sided hypergeometric test at the pruning level), or when it
@@ -82,8 +84,8 @@ def find(x: np.ndarray, y: np.ndarray, *, boxes: int = 2, alpha: float = 0.05,
     found: list[Found] = []
     for number in range(1, boxes + 1):
         xs, ys = x[left], y[left]
-        share_min = mass_min * n / max(len(ys), 1)
-        if ys.sum() < 2 or share_min >= 0.5:
+        share_min = mass_min * n / max(len(ys), 1)  # the smallest box, among the points left
+        if ys.sum() < 2 or share_min >= 0.5:  # too few points left for a box inside them
             break
         trajectory, box = prim.find_box(xs, ys, alpha, share_min, coverage_weight, level)
         inside = left & box.inside(x)

@@ -184,10 +184,12 @@ def load_discovery(path: str | Path, quick: bool = False) -> Discovery:
         if key not in KEYS:
             raise InputError(source, f"discovery.{key}",
                              f"unknown key discovery.{key}{suggest(key, KEYS)}")
-    name = table.get("name")
+    if "name" not in table:
+        raise InputError(source, "discovery.name", "missing key discovery.name")
+    name = table["name"]
     if not isinstance(name, str) or not name.strip():
-        raise InputError(source, "discovery.name", f"discovery.name must be {KEYS['name']}; "
-                         f"got {name!r}" if "name" in table else "missing key discovery.name")
+        raise InputError(source, "discovery.name",
+                         f"discovery.name must be {KEYS['name']}; got {name!r}")
     description = table.get("description", "")
     if not isinstance(description, str):
         raise InputError(source, "discovery.description",
