@@ -20,3 +20,15 @@ QUIET = dict(
     value_learning_rate=0.0,
     internship_programme_share=0.0,  # no self-arranged placements
 )
+
+# The smallest world a study file runs quickly: its [population] table.
+TINY_POPULATION_TABLE = """
+[population]
+n_students = 400
+technical_universities = 1
+art_schools = 1
+comprehensive_universities = 1
+firms_tech = 6
+firms_design = 4
+firms_agri = 3
+"""

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from cli_errors import iesim, one_error_line
 from interrupt import whole_and_resumed
+from small_world import TINY_POPULATION_TABLE
 
 from simulation.batch import ModelTask
 from simulation.cli import main
@@ -293,15 +294,7 @@ labour_demand_multiplier = "plausible"
 contact_rate = "plausible"
 firm_min_match = "plausible"
 placement_slots = "plausible"
-[population]
-n_students = 400
-technical_universities = 1
-art_schools = 1
-comprehensive_universities = 1
-firms_tech = 6
-firms_design = 4
-firms_agri = 3
-"""
+""" + TINY_POPULATION_TABLE
 
 
 @pytest.mark.slow
