@@ -233,3 +233,13 @@ def test_ctrl_c_on_dask_prints_no_worker_tracebacks(tmp_path):
             pass
     assert err.strip().splitlines()[-1] == "interrupted", err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+
+
+def test_dask_workers_are_spawned_once_a_library_refuses_concurrent_forks():
+    # filelock >= 4.3 (imported by Solara's server) refuses a fork while another thread
+    # forks; a LocalCluster forks its workers from several threads at once.
+    probe = ("import sys; from simulation.batch.dask_backend import worker_start_method as m; "
+             "a = m(); import filelock; print(a, m())")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["fork", "spawn"]

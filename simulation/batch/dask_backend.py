@@ -44,7 +44,7 @@ from collections.abc import Callable, Sequence
 
 from simulation.batch.backends import MAX_KILLS, killed_result, refuse_unguarded_spawn
 from simulation.batch.specs import FAILED, RunResult, RunSpec, chunked
-from simulation.batch.start_method import worker_context
+from simulation.batch.start_method import concurrent_forks_refused, worker_context
 from simulation.batch.task import ModelTask, run_chunk
 from simulation.errors import InputError
 
@@ -136,8 +136,10 @@ def _connect(scheduler: str | None, workers: int, timeout: float):
     # about 15% here; it is off for the LocalCluster this backend owns.
     # Its workers are forked under the same rule as local workers
     # (worker_context): measured here, spawned Dask workers cost 14% of
-    # run time in start-up and ran slower; forked ones 3.5%.
-    method = worker_context().get_start_method()
+    # run time in start-up and ran slower; forked ones 3.5%. They are spawned
+    # when a loaded library refuses concurrent forks (concurrent_forks_refused):
+    # the cluster starts its workers from several threads at once.
+    method = worker_start_method()
     refuse_unguarded_spawn(method, "dask")
     with dask.config.set({"distributed.scheduler.allowed-failures": MAX_KILLS - 1,
                           "distributed.scheduler.worker-saturation": 1.0,
@@ -152,6 +154,11 @@ def _connect(scheduler: str | None, workers: int, timeout: float):
             silence_logs=logging.CRITICAL,
         )
     return Client(cluster), cluster
+
+
+def worker_start_method() -> str:
+    """How the LocalCluster's workers start: as local workers, but spawned if concurrent forks are refused."""
+    return "spawn" if concurrent_forks_refused() else worker_context().get_start_method()
 
 
 def _close_quietly(client, cluster) -> None:

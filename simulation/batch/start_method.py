@@ -51,6 +51,19 @@ def worker_context():
     return mp.get_context("spawn")
 
 
+def concurrent_forks_refused() -> bool:
+    """Whether a loaded library refuses a fork while another thread is forking.
+
+    filelock 4.3 (which Solara's server imports, so the dashboard and the
+    test suite load it) installs an audit hook that raises in ``os.fork``
+    while any other thread is between its fork hooks.  Dask's LocalCluster
+    starts its nannies' processes from several threads at once, so its
+    forked workers then fail to start now and then; they must be spawned.
+    Local workers are forked one at a time, from one thread, and may still fork.
+    """
+    return "filelock._core._fork" in sys.modules
+
+
 def spawn_blockers() -> list[str]:
     """Names of the running threads that make workers be spawned (empty: they fork)."""
     return [t.name for t in threading.enumerate()
