@@ -231,12 +231,40 @@ def end_partnership(model, q, reason: str) -> None:
     model.network.end(q, model.steps, reason)
 
 
-def review_partnerships(model) -> None:
-    """Yearly review: realised value updates trust and beliefs; some dissolve.
+def firm_value_now(model, firm, kind: int) -> float:
+    """The yearly value a firm expects of a partnership of ``kind`` at its review.
 
-    Checked in order: staff turnover, a firm downturn (a share ``downturn_dissolution`` end),
-    trust below ``min_trust``, and the firm's net cost exceeding the value it
-    expects (labelled ``grant_end`` when a grant ended in the past year).
+    Its learned expected value; in a downturn year the value of the kinds
+    that pay off through hiring (placement, co-curriculum) falls to
+    ``downturn_vacancy_factor`` of it, as the firm hires that share of its
+    usual need.
+    """
+    value = float(firm.expected_value[kind])
+    if firm.downturn and kind != JOINT_RESEARCH:
+        value *= model.p["downturn_vacancy_factor"]
+    return value
+
+
+def review_partnerships(model) -> None:
+    """Yearly review: realised value updates trust and beliefs; either side may end it.
+
+    After a year's realised value has moved trust and the firm's expected
+    value, a partnership ends when (in this order):
+
+    - the firm's value of it (:func:`firm_value_now`) is below its net cost
+      after the tax break and the grant it will still get: labelled
+      ``grant_end`` when a grant ended in the past year or ends with this
+      month, ``downturn`` when the firm would keep it outside a downturn,
+      else ``not_worth_cost``;
+    - trust is below ``min_trust``.  When the key contact left this year
+      (chance ``staff_turnover_hazard``), trust first loses
+      ``turnover_trust_loss`` of itself; a partnership whose trust was above
+      ``min_trust`` before that loss and below it after is labelled
+      ``turnover``, else ``low_trust``;
+    - the university's side: it served none of the university's students
+      in the past year (no intern, research student or hire), so it is not
+      worth the staff time it takes (``no_student_value``; co-developed
+      courses always serve students).
     """
     p, lv, rng = model.p, model.levers, model.streams["cooperation"]
     for q in model.network.active():
@@ -255,19 +283,27 @@ def review_partnerships(model) -> None:
         firm.learn_value(q.kind, realised, p["value_learning_rate"])
         q.history.append((model.steps, realised, q.trust))
         q.realised = 0.0
+        served, q.served = q.served, 0
         grant_now = q.grant if q.has_grant(model.steps + 1) else 0.0  # still granted next year
-        rolls = rng.random(2)
-        if rolls[0] < p["staff_turnover_hazard"]:
-            end_partnership(model, q, "turnover")
-        elif firm.downturn and rolls[1] < p["downturn_dissolution"]:
-            end_partnership(model, q, "downturn")
-        elif q.trust < p["min_trust"]:
-            end_partnership(model, q, "low_trust")
-        elif not worth_continuing(firm.expected_value[q.kind], gross, p["tax_break_rate"],
-                                  grant_now):
+        trust_before = q.trust
+        if rng.random() < p["staff_turnover_hazard"]:  # the key contact leaves
+            q.trust *= 1.0 - p["turnover_trust_loss"]
+        tax = p["tax_break_rate"]
+        if not worth_continuing(firm_value_now(model, firm, q.kind), gross, tax, grant_now):
             # the grant ended in the past year or ends with this month
             ended_recently = q.grant > 0 and model.steps - 12 < q.grant_until <= model.steps + 1
-            end_partnership(model, q, "grant_end" if ended_recently else "not_worth_cost")
+            if ended_recently:
+                reason = "grant_end"
+            elif worth_continuing(float(firm.expected_value[q.kind]), gross, tax, grant_now):
+                reason = "downturn"
+            else:
+                reason = "not_worth_cost"
+            end_partnership(model, q, reason)
+        elif q.trust < p["min_trust"]:
+            end_partnership(model, q, "turnover" if trust_before >= p["min_trust"]
+                            else "low_trust")
+        elif served == 0 and q.kind != CO_CURRICULUM:
+            end_partnership(model, q, "no_student_value")
         firm.satisfaction += p["satisfaction_review_weight"] * (q.trust - firm.satisfaction)
 
 
@@ -311,10 +347,12 @@ def credit_hires(model, hires) -> None:
     if paid:
         first_kind = np.argmax(active[partner[:paid]], axis=1)
         credit = np.full(paid, p["fund_hire_subsidy"])
-        _credit(model, ids[partner[:paid], first_kind], credit)
+        _credit(model, ids[partner[:paid], first_kind], credit, served=0)
 
 
-def _credit(model, pids: np.ndarray, values: np.ndarray) -> None:
-    """Add realised values to partnerships by id."""
+def _credit(model, pids: np.ndarray, values: np.ndarray, served: int = 1) -> None:
+    """Add realised values (and ``served`` students each) to partnerships by id."""
     for pid, value in zip(pids.tolist(), np.asarray(values).tolist(), strict=True):
-        model.network.all[pid].realised += value
+        q = model.network.all[pid]
+        q.realised += value
+        q.served += served

@@ -66,6 +66,7 @@ def follow(model) -> None:
     if len(leaving):
         for r in leaving.tolist():
             model.student_agents.pop(r).remove()
+        model.startups.forget_founders(leaving)
         st.remove(leaving)
 
 

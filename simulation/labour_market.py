@@ -1,29 +1,48 @@
-"""The graduate labour market: firms' hiring need, monthly matching, the wider market.
+"""The graduate labour market: firms' hiring need and calendar, matching, the wider market.
 
 Labour demand comes from firms, never from the number of graduates: each
 firm has graduate-level positions (its size times its sector's jobs per size
-unit) that grow with its sector, and each year it opens vacancies for the
+unit) that grow with its sector, and each year it plans vacancies for the
 positions that fall vacant as staff leave and for growth, scaled by the
-business cycle, downturns and ``labour_demand_multiplier``.  A position left
-by a graduate of the model opens again at once.
+business cycle, downturns and ``labour_demand_multiplier``.  The year's
+vacancies are posted over the year by a hiring calendar: a share
+``hiring_season_share`` in the recruitment season (the first
+``hiring_season_months`` months after graduation), the rest evenly over the
+other months.  An unfilled vacancy is withdrawn at a monthly rate
+``vacancy_withdrawal_rate``; what is still open at the end of the hiring
+year lapses.  A position left by a graduate of the model is posted again at
+once.
 
 Each month every firm with vacancies considers a sample of job searchers
 (search friction): ``applicants_per_vacancy`` per vacancy, drawn with
 weights equal to the transferability of each searcher's field to the firm's
-sector, plus its own former interns who are searching.  A graduate's match
-in a job of their own field compares their skills with the firm's demand; in
-another field it is the transferability times the match to their own
-field's demand.  Firms rank applicants by match plus the intern bonus
-(applied once, on the firm's side) and leave a vacancy open rather than hire
-below ``firm_min_match``.  A graduate takes the offer with the best match if
-it reaches a reservation level that falls with months since graduation.
+sector.  A graduate's match in a job of their own field compares their
+skills with the firm's demand; in another field it is the transferability
+times the match to their own field's demand.  Firms rank applicants by match
+plus the intern bonus (applied once, on the firm's side) and leave a vacancy
+open rather than hire below ``firm_min_match``.  A graduate takes the offer
+with the best match if it reaches a reservation level that falls with
+months since graduation.
+
+Return offers: when a placement ends, the host assesses its intern (the
+intern's match at the host, seen with noise ``return_offer_noise``) and
+offers a graduate job when the assessment clears ``firm_min_match`` and the
+host expects a position for them (its expected yearly openings, best
+interns first).  In the first month of search the graduate compares the
+offer with any other offer that month and with the reservation match, and
+accepts the best; the offer lapses after that month.
 
 Graduates without a graduate-level job get offers from the wider labour
-market (a job outside the field or below graduate level) at a monthly rate;
-they take one when its match reaches their reservation, and keep searching
-for a graduate-level job while in it.  Employed graduates leave their job at
-a hazard that rises as the match falls.  Work is proportional to vacancies
-and searchers, never searchers x firms.
+market (a job outside the field or below graduate level); each seeker's
+monthly offer rate is ``outside_offer_rate`` times the wider market's
+tightness to the power ``1 - matching_elasticity`` (a Cobb-Douglas matching
+function): tightness rises with the year's business cycle and falls as more
+of the followed graduates are without work than
+``outside_reference_unemployment``.  A graduate takes an offer when its
+match reaches their reservation, and keeps searching for a graduate-level
+job while in it.  Employed graduates leave their job at a hazard that rises
+as the match falls.  Work is proportional to vacancies and searchers, never
+searchers x firms.
 """
 
 from __future__ import annotations
@@ -60,28 +79,75 @@ def hiring_need(model, shocks: np.ndarray) -> np.ndarray:
     return need * p["labour_demand_multiplier"] * shocks[model.firm_sector] * downturn
 
 
+def season_profile(p) -> np.ndarray:
+    """(12,) share of a year's openings posted in each month of the academic year.
+
+    Month 0 is the first month after graduation: the season's months share
+    ``hiring_season_share`` evenly, the other months the rest.
+    """
+    n = p["hiring_season_months"]
+    if n >= 12:
+        return np.full(12, 1.0 / 12.0)
+    profile = np.full(12, (1.0 - p["hiring_season_share"]) / (12 - n))
+    profile[:n] = p["hiring_season_share"] / n
+    return profile
+
+
 def open_vacancies(model) -> None:
-    """Start a hiring year: last year's open vacancies lapse, this year's open.
+    """Start a hiring year: last year's open vacancies lapse, this year's are planned.
 
     Each sector draws a log-normal business-cycle shock; a firm's vacancies
-    are its hiring need rounded without bias; then positions grow by the
-    sector's growth rate.  The vacancies that lapse are logged as unfilled.
+    are its hiring need rounded without bias, each assigned a posting month
+    by :func:`season_profile`; then positions grow by the sector's growth
+    rate.  Last year's openings and the vacancies withdrawn or lapsed
+    unfilled are logged.  The year's cycle index (mean demand relative to a
+    normal year, downturns included) sets the wider market's tightness.
     """
     p, rng = model.p, model.streams["industry"]
-    if model.firms:
-        opened = int(model.firm_opened.sum())
-        unfilled = int(model.firm_vacancies.sum())
-        if opened > 0:
-            model.vacancy_log.append((model.year, opened, unfilled))
+    opened = int(model.firm_opened.sum())
+    if opened > 0:
+        unfilled = model.vacancies_withdrawn + int(model.firm_vacancies.sum())
+        model.vacancy_log.append((model.year, opened, unfilled))
     shocks = np.exp(rng.normal(0.0, p["business_cycle_sd"], size=len(FIELDS)))
     expected = hiring_need(model, shocks)
     counts = np.floor(expected).astype(int)
     counts += rng.random(len(counts)) < (expected - counts)  # unbiased rounding
-    model.firm_vacancies[:] = counts
-    model.firm_opened[:] = counts
+    # posting months from the labour stream: their number depends on policy, and the
+    # industry stream's draws (demand drift, shocks, downturns) must not
+    months = model.streams["labour"].choice(12, size=int(counts.sum()), p=season_profile(p))
+    firms = np.repeat(np.arange(len(model.firms)), counts)
+    model.firm_planned[:] = counts
+    model.vacancy_plan = np.bincount(firms * 12 + months, minlength=12 * len(model.firms)
+                                     ).reshape(len(model.firms), 12)
+    model.firm_vacancies[:] = 0
+    model.firm_opened[:] = 0
+    model.vacancies_withdrawn = 0
+    downturn = np.array([p["downturn_vacancy_factor"] if f.downturn else 1.0 for f in model.firms])
+    model.cycle = float(np.mean(shocks[model.firm_sector] * downturn))
     growth = growth_rates(p)
     for firm in model.firms:
         firm.positions *= 1.0 + growth[firm.sector]
+
+
+def post_vacancies(model) -> None:
+    """Post this month's planned vacancies (see :func:`open_vacancies`)."""
+    if model.vacancy_plan is None:
+        return
+    month = model.vacancy_plan[:, model.month]
+    model.firm_vacancies += month
+    model.firm_opened += month
+    month[:] = 0
+
+
+def withdraw_vacancies(model) -> int:
+    """Unfilled vacancies are withdrawn at the monthly rate ``vacancy_withdrawal_rate``."""
+    rate = model.p["vacancy_withdrawal_rate"]
+    if rate <= 0 or not model.firm_vacancies.any():
+        return 0
+    gone = model.streams["labour"].binomial(model.firm_vacancies, rate)
+    model.firm_vacancies -= gone
+    model.vacancies_withdrawn += int(gone.sum())
+    return int(gone.sum())
 
 
 def reservation(model, months_since_graduation: np.ndarray) -> np.ndarray:
@@ -158,12 +224,9 @@ def match_graduates(model) -> list[tuple[int, int, float]]:
     pool = searchers(model)
     firm_ids = np.flatnonzero(model.firm_vacancies > 0)
     if len(pool) == 0 or len(firm_ids) == 0:
-        return _NO_HIRES
+        return _return_offers_only(model, pool, *_NO_HIRES)
     vacancies = model.firm_vacancies[firm_ids]
     pair_firm, pair_row = _sample_applicants(model, rng, pool, firm_ids, vacancies)
-    pair_firm, pair_row = _add_former_interns(model, pool, firm_ids, pair_firm, pair_row)
-    if len(pair_row) == 0:
-        return _NO_HIRES
     q = graduate_match(model, pair_row, pair_firm)
     intern = st.last_host[pair_row] == pair_firm
     score = q + p["intern_bonus"] * intern  # the firm's ranking
@@ -173,9 +236,94 @@ def match_graduates(model) -> list[tuple[int, int, float]]:
                   & (q > current))
     pair_firm, pair_row, q, score = (a[acceptable] for a in (pair_firm, pair_row, q, score))
     rows, firms, quality = _resolve_offers(model, pair_firm, pair_row, q, score)
+    return _return_offers_only(model, pool, rows, firms, quality)
+
+
+def _return_offers_only(model, pool, rows, firms, quality):
+    """Settle the month: return offers against the market's offers, then employ and fill.
+
+    A graduate holding a return offer in their first month of search takes
+    it when its match reaches their reservation and is at least the match
+    of the market's offer to them this month (if any); the market offer is
+    then declined and its vacancy stays open.  Offers lapse after the month.
+    """
+    st = model.students
+    holders = pool[(st.return_offer[pool] >= 0)] if len(pool) else pool
+    if len(holders):
+        hosts = st.return_offer[holders].astype(np.int64)
+        q_ret = graduate_match(model, holders, hosts)
+        other = np.full(len(holders), -1.0)
+        where = {int(r): i for i, r in enumerate(rows.tolist())}
+        idx = np.array([where.get(int(r), -1) for r in holders.tolist()], dtype=np.int64)
+        other[idx >= 0] = quality[idx[idx >= 0]]
+        fresh = np.maximum(st.months_since_grad[holders], 0)
+        take = (q_ret >= reservation(model, fresh)) & (q_ret >= other)
+        declined = idx[take & (idx >= 0)]
+        keep = np.ones(len(rows), dtype=bool)
+        keep[declined] = False
+        rows, firms, quality = rows[keep], firms[keep], quality[keep]
+        _employ(model, rows, firms, quality)
+        model.firm_vacancies -= np.bincount(firms, minlength=len(model.firms))
+        _fill_return_hires(model, hosts[take])
+        _employ(model, holders[take], hosts[take], q_ret[take])
+        st.return_offer[holders] = NONE
+        _lapse_return_offers(model)
+        return (np.concatenate([rows, holders[take]]), np.concatenate([firms, hosts[take]]),
+                np.concatenate([quality, q_ret[take]]))
     _employ(model, rows, firms, quality)
     model.firm_vacancies -= np.bincount(firms, minlength=len(model.firms))
+    _lapse_return_offers(model)
     return rows, firms, quality
+
+
+def _lapse_return_offers(model) -> None:
+    """Return offers last for the graduate's first month of search only."""
+    if model.month == 0:  # the first search month of the year's graduates
+        st = model.students
+        st.return_offer[(st.return_offer >= 0) & (st.months_since_grad >= 0)] = NONE
+
+
+def _fill_return_hires(model, hosts: np.ndarray) -> None:
+    """Positions for accepted return offers: an open vacancy, else a later planned one, else new."""
+    need = np.bincount(hosts, minlength=len(model.firms))
+    use = np.minimum(need, model.firm_vacancies)
+    model.firm_vacancies -= use
+    need -= use
+    if model.vacancy_plan is not None:
+        for m in range(model.month + 1, 12):  # the year's later postings, earliest first
+            take = np.minimum(need, model.vacancy_plan[:, m])
+            model.vacancy_plan[:, m] -= take
+            model.firm_opened += take
+            need -= take
+    model.firm_opened += need  # a position created for the intern
+
+
+def make_return_offers(model, rows: np.ndarray, hosts: np.ndarray) -> int:
+    """Hosts assess interns whose placement ends and offer graduate jobs (see module docstring).
+
+    A host offers at most its expected yearly openings (hiring need at a
+    normal cycle, halves rounded up) minus the offers it already holds out,
+    best-assessed interns first; it offers to final-year students only.
+    """
+    st, p = model.students, model.p
+    final = st.year[rows] >= p["study_years"]
+    rows, hosts = rows[final], hosts[final]
+    if len(rows) == 0:
+        return 0
+    seen = graduate_match(model, rows, hosts)
+    seen = seen + model.streams["placements"].normal(0.0, p["return_offer_noise"], len(rows))
+    good = seen >= p["firm_min_match"]
+    rows, hosts, seen = rows[good], hosts[good], seen[good]
+    budget = np.floor(hiring_need(model, np.ones(len(FIELDS))) + 0.5).astype(np.int64)
+    held = st.alive & (st.return_offer >= 0)
+    budget -= np.bincount(st.return_offer[held], minlength=len(model.firms))
+    order = np.lexsort((-seen, hosts))  # by host, best assessment first
+    rows, hosts = rows[order], hosts[order]
+    starts = np.r_[0, np.flatnonzero(hosts[1:] != hosts[:-1]) + 1] if len(hosts) else hosts
+    rank = np.arange(len(hosts)) - np.repeat(starts, np.diff(np.r_[starts, len(hosts)]))
+    offer = rank < budget[hosts]
+    st.return_offer[rows[offer]] = hosts[offer]
+    return int(offer.sum())
 
 
 def _employ(model, rows: np.ndarray, employers, quality: np.ndarray) -> None:
@@ -190,20 +338,37 @@ def _employ(model, rows: np.ndarray, employers, quality: np.ndarray) -> None:
 def take_outside_jobs(model) -> int:
     """Wider-market offers to graduates without work; taken when they reach the reservation.
 
-    Each seeker gets an offer with probability ``outside_offer_rate``; its
-    match is uniform on ``outside_job_match`` +- ``outside_job_spread``.
+    Each seeker gets an offer with probability :func:`outside_offer_chance`;
+    its match is uniform on ``outside_job_match`` +- ``outside_job_spread``.
     """
     st, p, rng = model.students, model.p, model.streams["labour"]
     rows = np.flatnonzero(st.alive & ((st.status == SEEKING) | (st.status == UNEMPLOYED)))
     if len(rows) == 0:
         return 0
     draws = rng.random((len(rows), 2))
-    offered = draws[:, 0] < p["outside_offer_rate"]
+    followed = int((st.alive & (st.months_since_grad >= 0)).sum())
+    offered = draws[:, 0] < outside_offer_chance(p, model.cycle, len(rows) / max(followed, 1))
     q = p["outside_job_match"] + p["outside_job_spread"] * (2.0 * draws[:, 1] - 1.0)
     q = np.clip(q, 0.0, 1.0)
     take = offered & (q >= reservation(model, np.maximum(st.months_since_grad[rows], 0)))
     _employ(model, rows[take], OUTSIDE, q[take])
     return int(take.sum())
+
+
+def outside_offer_chance(p, cycle: float, without_work: float) -> float:
+    """A seeker's monthly chance of a wider-market offer.
+
+    ``outside_offer_rate x (cycle x u_ref / u)^(1 - matching_elasticity)``,
+    at most 1: ``u`` is the share of followed graduates without work and
+    ``u_ref`` is ``outside_reference_unemployment``.  With a Cobb-Douglas
+    matching function ``M = A S^a V^(1-a)`` each of S seekers is offered a
+    job at ``A (V / S)^(1-a)``; the wider market's openings V move with the
+    business cycle.
+    """
+    if without_work <= 0:
+        return float(min(1.0, p["outside_offer_rate"]))
+    tight = cycle * p["outside_reference_unemployment"] / without_work
+    return float(min(1.0, p["outside_offer_rate"] * tight ** (1.0 - p["matching_elasticity"])))
 
 
 def _sample_applicants(model, rng, pool, firm_ids, vacancies):
@@ -267,18 +432,6 @@ def _recruit_at_partners(model, rng, pool, pair_firm, pair_row) -> None:
     ok = size[group] > 0
     offset = (rng.random(len(draw)) * size[group]).astype(np.int64)
     pair_row[draw[ok]] = pool[order[start[group[ok]] + offset[ok]]]
-
-
-def _add_former_interns(model, pool, firm_ids, pair_firm, pair_row):
-    st = model.students
-    hosts = st.last_host[pool]
-    has_open = np.zeros(len(model.firms), dtype=bool)
-    has_open[firm_ids] = True
-    mine = (hosts >= 0) & has_open[np.maximum(hosts, 0)]
-    # a seeker sampled twice by one firm appears twice with the same match and score;
-    # :func:`_resolve_offers` keeps one entry per seeker, so the copies change nothing
-    return (np.concatenate([pair_firm, hosts[mine].astype(np.int64)]),
-            np.concatenate([pair_row, pool[mine]]))
 
 
 def _resolve_offers(model, pair_firm, pair_row, q, score):

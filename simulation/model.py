@@ -77,9 +77,18 @@ class IndustryEducationModel(mesa.Model):
         self.student_agents: dict[int, Student] = {}
         self.cohort_records: list[dict] = []
         self.accreditation_log: list[tuple] = []
-        self.vacancy_log: list[tuple[int, int, int]] = []  # (year, opened, unfilled at lapse)
+        self.vacancy_log: list[tuple[int, int, int]] = []  # (year, opened, withdrawn or lapsed)
+        self.vacancy_plan: np.ndarray | None = None  # (n_firms, 12) postings still to come
+        self.vacancies_withdrawn = 0  # this hiring year
+        self.cycle = 1.0  # this year's labour demand relative to a normal year
+        # the student accounts: admitted = graduated + enrolled + left_early, every month
+        self.admitted = 0
+        self.graduated = 0
+        self.left_early = 0  # leave higher education before graduating (no such process yet)
+        self.not_admitted = 0  # applicants no programme of their field could take
         self.field_hires: list[int] = []  # graduate-level hires in own field, by month
         self.startups_founded = 0
+        self.startups = entrepreneurship.Startups()
         self.firm_costs = 0.0  # firms' gross partnership and set-up costs so far, kCNY
         self.evaluation = new_evaluation()  # discounted sums for the policy evaluation
         self._enrolment: np.ndarray | None = None  # programme enrolment, counted on demand
@@ -111,6 +120,7 @@ class IndustryEducationModel(mesa.Model):
         self.firm_satisfaction = np.full(sum(counts), 0.5)  # Firm.satisfaction reads this
         self.firm_vacancies = np.zeros(sum(counts), dtype=np.int64)  # Firm.vacancies
         self.firm_opened = np.zeros(sum(counts), dtype=np.int64)  # Firm.opened
+        self.firm_planned = np.zeros(sum(counts), dtype=np.int64)  # Firm.planned
         self.firms: list[Firm] = []
         self.firms_by_sector: list[list[Firm]] = [[] for _ in FIELDS]
         for sector, n in enumerate(counts):
@@ -134,7 +144,8 @@ class IndustryEducationModel(mesa.Model):
     def _nominal_values(self, firm: Firm) -> np.ndarray:
         """The yearly value each partnership kind is meant to bring a firm (before experience).
 
-        Placement: its interns' value, ``intern_value x placement_months x slots``.
+        Placement: its interns' value, ``intern_value x placement_months x`` the
+        base's slots (``base_placement_slots`` times the firm's size).
         Co-curriculum: the training saved on hires from one partner university,
         ``co_curriculum_hire_value x`` the firm's yearly openings shared among
         the universities teaching its field.  Joint research: ``research_value``.
@@ -148,7 +159,7 @@ class IndustryEducationModel(mesa.Model):
         openings = firm.positions * max(0.0, p["job_replacement_rate"] + p[f"sector_growth_{field}"])
         values = np.zeros(len(KINDS))
         values[PLACEMENT] = (p["intern_value"] * p["placement_months"]
-                             * placements.slot_count(p["placement_slots"], firm.size))
+                             * placements.slot_count(p["base_placement_slots"], firm.size))
         values[CO_CURRICULUM] = p["co_curriculum_hire_value"] * openings / max(teaching, 1)
         values[JOINT_RESEARCH] = p["research_value"]
         return values
@@ -183,15 +194,42 @@ class IndustryEducationModel(mesa.Model):
         for u, f, _ in self.programmes:
             self.internship_required[u, f] = rng.random() < p["internship_programme_share"]
 
-    def _admit(self, year_of_study: int) -> np.ndarray:
-        """Admit one intake cohort into ``year_of_study`` (1 for new students)."""
-        p, rng = self.p, self.streams["population"]
+    def intake_sizes(self) -> tuple[list[tuple[int, int, float]], float]:
+        """Expected intake of each programme this year, and the applicants no programme takes.
+
+        Each field's applicants (``n_students / study_years`` times the
+        field's share of programme weights) are fixed; they divide among the
+        field's programmes by attractiveness: programme weight x intake
+        factor (cut by a failed accreditation review) x reputation pull.
+        Applicants a penalised programme turns away go to the field's other
+        programmes; only when no programme of the field takes students do
+        they stay out of higher education (``not_admitted``).
+        """
+        p = self.p
         yearly = p["n_students"] / p["study_years"]
         rep = np.array([u.reputation for u in self.universities])
         pull = np.maximum(0.0, 1.0 + p["reputation_intake_effect"] * (rep - rep.mean()))
-        sizes = [(u, f, yearly * share * self.universities[u].intake_factor[f] * pull[u])
+        pulls = [share * self.universities[u].intake_factor[f] * pull[u]
                  for u, f, share in self.programmes]
+        sizes, out = [], 0.0
+        for field in range(len(FIELDS)):
+            mine = [i for i, (_, f, _) in enumerate(self.programmes) if f == field]
+            applicants = yearly * sum(self.programmes[i][2] for i in mine)
+            total = sum(pulls[i] for i in mine)
+            if total <= 0:
+                out += applicants
+            for i in mine:
+                u, f, _ = self.programmes[i]
+                sizes.append((u, f, applicants * pulls[i] / total if total > 0 else 0.0))
+        return sizes, out
+
+    def _admit(self, year_of_study: int) -> np.ndarray:
+        """Admit one intake cohort into ``year_of_study`` (1 for new students)."""
+        p, rng = self.p, self.streams["population"]
+        sizes, out = self.intake_sizes()
         counts = [int(s) + (rng.random() < s - int(s)) for _, _, s in sizes]
+        self.not_admitted += int(round(out))
+        self.admitted += int(sum(counts))
         rows = self.students.add(sum(counts))
         self._enrolment = None
         st = self.students
@@ -275,6 +313,7 @@ class IndustryEducationModel(mesa.Model):
         if self.month == 0:
             self._start_academic_year()
         self._drift_demand()
+        labour_market.post_vacancies(self)
         cooperation.make_contacts(self)
         cooperation.progress_negotiations(self)
         if self.month == placements.PLACEMENT_START_MONTH:
@@ -286,6 +325,7 @@ class IndustryEducationModel(mesa.Model):
         labour_market.separate(self)
         cooperation.credit_hires(self, labour_market.match_graduates(self))
         labour_market.take_outside_jobs(self)
+        labour_market.withdraw_vacancies(self)
         entrepreneurship.fail_startups(self)
         cooperation.pay_monthly_costs(self)
         if self.month == GRADUATION_MONTH:
@@ -368,6 +408,7 @@ class IndustryEducationModel(mesa.Model):
         finals = np.flatnonzero(st.alive & (st.status == STUDYING)
                                 & (st.year >= self.p["study_years"]))
         st.status[finals] = SEEKING
+        self.graduated += int(len(finals))
         self._enrolment = None
         st.cohort[finals] = self.year
         st.months_since_grad[finals] = 0
@@ -378,6 +419,16 @@ class IndustryEducationModel(mesa.Model):
         cooperation.review_partnerships(self)
 
     # ----------------------------------------------------------- results
+    def student_accounts(self) -> dict[str, int]:
+        """Where every student admitted so far is: ``admitted = graduated + enrolled + left_early``.
+
+        ``not_admitted`` counts applicants no programme of their field could
+        take (they never enter the model).
+        """
+        return {"admitted": self.admitted, "graduated": self.graduated,
+                "enrolled": self.students.count(STUDYING), "left_early": self.left_early,
+                "not_admitted": self.not_admitted}
+
     def run_years(self, years: int) -> None:
         """Advance the model by whole years."""
         self.run_for(12 * years)

@@ -157,6 +157,10 @@ CPB = "Cornet et al., CPB DP 58 (2006): 1 in 10 innovation vouchers was deadweig
 DISCOUNT = ("Sanders et al., JAMA 316 (2016), Second Panel on Cost-Effectiveness in Health and "
             "Medicine: 3% a year for costs and effects")
 JOBFAIR = "Abebe et al., World Bank PRWP 8092: about 1 hire per 10 firms at a job fair"
+MATCHING = ("Petrongolo & Pissarides, J. Econ. Literature 39(2) (2001): matching functions are "
+            "close to Cobb-Douglas with an elasticity of 0.5-0.7 on job seekers")
+SEASON = ("assumption, after the graduate recruitment calendar (China: autumn and spring campus "
+          "recruitment for jobs that start after graduation; recalled, unverified)")
 
 _DECLARATIONS = [
     # --- population -------------------------------------------------------
@@ -257,8 +261,6 @@ _DECLARATIONS = [
        "chance a firm is in a downturn in a year (fewer vacancies, may end partnerships)"),
     _p("downturn_vacancy_factor", "industry", "downturn_vacancy_factor", 0.5, 0.0, 1.0,
        "share", "share of its usual hiring need a firm in a downturn opens"),
-    _p("downturn_dissolution", "industry", "downturn_dissolution", 0.5, 0.0, 1.0, "share",
-       "chance a partnership of a firm in a downturn ends at its yearly review"),
     # --- partnerships -------------------------------------------------------
     _p("contact_rate", "partnerships", "contact_rate", 0.15, 0.0, 5.0, "per firm per year",
        "base rate at which a firm makes contact with a university"),
@@ -313,7 +315,11 @@ _DECLARATIONS = [
     _p("min_trust", "partnerships", "min_trust", 0.35, 0.0, 1.0, "index",
        "trust below which a partnership dissolves at its yearly review"),
     _p("staff_turnover_hazard", "partnerships", "staff_turnover_hazard", 0.2, 0.0, 1.0,
-       "per year", "yearly chance that a key contact leaves and the partnership lapses", DK),
+       "per year", "yearly chance that a partnership's key contact leaves (a shock to its trust, "
+       "absorbed when the institution carries enough of it)", DK),
+    _p("turnover_trust_loss", "partnerships", "turnover_trust_loss", 0.3, 0.0, 1.0, "share",
+       "share of a partnership's trust that leaves with its key contact (the rest is carried "
+       "by the institution and passes to a successor)"),
     _p("coordination_capacity", "partnerships", "coordination_capacity", 12, 1, 10_000,
        "partnerships per university", "partnerships a university's staff can coordinate"),
     _p("placement_slots", "partnerships", "placement_slots", 6, 1, 500, "students per year",
@@ -325,6 +331,11 @@ _DECLARATIONS = [
     _p("firm_max_partners", "partnerships", "firm_max_partners", 1, 1, 50, "partnerships",
        "partner universities a small firm keeps at once (a large firm times its size); a pair "
        "may hold one partnership of each kind"),
+    _p("base_placement_slots", "partnerships", "base_placement_slots", 6, 0, 500,
+       "students per year", "interns an internship base (placement partnership) of a small firm "
+       "takes from its partner university on top of the firm's ordinary slots (a large firm "
+       "large_firm_size times as many); a placement subsidy raises them in proportion to the "
+       "subsidy over an intern's value to the host"),
     _p("internship_programme_share", "partnerships", "internship_programme_share", 0.25, 0.0,
        1.0, "share of programmes", "programmes that make an internship part of the degree: "
        "their final-year students without a partnership placement find one themselves"),
@@ -337,6 +348,24 @@ _DECLARATIONS = [
        "relative fall of the reservation match per month since graduation without work"),
     _p("intern_bonus", "labour_market", "intern_bonus", 0.15, 0.0, 1.0, "match",
        "score bonus a firm gives its own former interns"),
+    _p("return_offer_noise", "labour_market", "return_offer_noise", 0.05, 0.0, 1.0, "match",
+       "spread of a host's assessment of its intern's match at the end of the placement (it "
+       "offers a graduate job when the assessment clears firm_min_match)"),
+    _p("hiring_season_share", "labour_market", "hiring_season_share", 0.5, 0.0, 1.0, "share",
+       "share of a firm's yearly graduate openings posted in the recruitment season (the first "
+       "hiring_season_months months after graduation); the rest spread evenly over the year",
+       SEASON),
+    _p("hiring_season_months", "labour_market", "hiring_season_months", 3, 1, 12, "months",
+       "length of the graduate recruitment season, from the month after graduation"),
+    _p("vacancy_withdrawal_rate", "labour_market", "vacancy_withdrawal_rate", 0.2, 0.0, 1.0,
+       "per month", "chance an unfilled graduate vacancy is withdrawn in a month (filled from "
+       "outside the graduate market or given up; 1 / rate months posted on average)"),
+    _p("matching_elasticity", "labour_market", "matching_elasticity", 0.5, 0.0, 1.0,
+       "elasticity", "elasticity of wider-market hires to the number of seekers: each seeker's "
+       "offer rate scales with (market tightness)^(1 - elasticity)", MATCHING),
+    _p("outside_reference_unemployment", "labour_market", "outside_reference_unemployment",
+       0.1, 0.01, 1.0, "share", "share of followed graduates without work at which the wider "
+       "market makes offers at outside_offer_rate in an average year"),
     _p("matched_job_threshold", "labour_market", "matched_job_threshold", 0.6, 0.0, 1.0,
        "match", "match quality below which a job counts as a low match"),
     _p("match_scale", "labour_market", "match_scale", 1.8, 0.1, 10.0, "per unit gap",
@@ -531,7 +560,6 @@ _PLAUSIBLE: dict[str, tuple[float, float, str]] = {
     "business_cycle_sd": (0.05, 0.2, HALF_TWICE),
     "downturn_probability": (0.02, 0.1, HALF_TWICE),
     "downturn_vacancy_factor": (0.25, 0.75, AROUND),
-    "downturn_dissolution": (0.25, 0.75, AROUND),
     # partnerships
     "contact_rate": (0.075, 0.3, HALF_TWICE),
     "negotiation_months": (3, 6, UIDP),
@@ -565,11 +593,21 @@ _PLAUSIBLE: dict[str, tuple[float, float, str]] = {
     "research_students": (1, 6, HALF_TWICE),
     "firm_max_partners": (1, 3, AROUND),
     "internship_programme_share": (0.1, 0.5, AROUND),
+    "base_placement_slots": (3, 12, HALF_TWICE),
+    "turnover_trust_loss": (0.1, 0.6, "assumption: from a relationship carried mostly by the "
+                            "institution to one carried mostly by its contact person"),
     # labour market
     "applicants_per_vacancy": (2, 8, HALF_TWICE),
     "reservation_match": (0.45, 0.65, AROUND),
     "reservation_decay": (0.03, 0.12, HALF_TWICE),
     "intern_bonus": (0.05, 0.3, AROUND),
+    "return_offer_noise": (0.02, 0.15, AROUND),
+    "hiring_season_share": (0.25, 0.75, "assumption: from no season (3 of 12 months, 0.25) to "
+                            "three quarters of the year's openings"),
+    "vacancy_withdrawal_rate": (0.1, 0.4, "assumption: unfilled vacancies posted 2.5 to 10 "
+                                "months on average"),
+    "matching_elasticity": (0.3, 0.7, MATCHING + "; widened"),
+    "outside_reference_unemployment": (0.05, 0.2, HALF_TWICE),
     "match_scale": (1.2, 2.7, AROUND),
     "partner_recruitment_share": (0.15, 0.6, HALF_TWICE),
     "firm_min_match": (0.4, 0.6, AROUND),

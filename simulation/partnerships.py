@@ -8,8 +8,10 @@ contact (base rate, raised by linkage meetings); they negotiate for a delay
 the university has coordination capacity and no bad memory of the firm;
 the active partnership costs the firm money (offset by the tax break and any
 grant from the dedicated fund) and builds trust from realised benefit; each
-year it is reviewed and may dissolve (low trust, not worth its net cost,
-e.g. after its grant ends, a firm downturn, or staff turnover).  Both sides
+year it is reviewed and may dissolve when either side no longer finds it
+worth its cost: the firm (its expected value below its net cost, e.g. after
+its grant ends or in a downturn; trust too low, e.g. after a key contact
+leaves and takes part of it) or the university (no student served in a year).  Both sides
 remember how their last partnership went (partner memory).
 """
 
@@ -22,7 +24,8 @@ import numpy as np
 from simulation.policy import KINDS, firm_net_cost
 
 NEGOTIATING, ACTIVE, ENDED = "negotiating", "active", "ended"
-REASONS = ("low_trust", "not_worth_cost", "grant_end", "downturn", "turnover", "abandoned")
+REASONS = ("low_trust", "not_worth_cost", "grant_end", "downturn", "turnover", "no_student_value",
+           "abandoned")
 
 
 @dataclass
@@ -46,6 +49,7 @@ class Partnership:
     lecturer: bool = False
     reason: str = ""
     realised: float = 0.0  # value realised since the last review
+    served: int = 0  # the university's students it served since the last review (months, hires)
     history: list = field(default_factory=list)
 
     def duration(self, now: int) -> int:

@@ -1,13 +1,22 @@
 """Placements (internship bases) and joint-research projects for students.
 
-Once a year each active placement partnership takes final-year students of
-its university for ``placement_months``: ``placement_slots`` times the host
-firm's size.  Programmes that make an internship part of the degree
-(``internship_programme_share`` of programmes, drawn at the start) send their
-final-year students who got no partnership placement to a firm of their
-sector with free slots, found by the students themselves (no partnership
-and no subsidy; their months are credited only if the pair signs a placement
-partnership while they are there).  Each joint-research partnership takes
+Host capacity is what limits placements.  A firm supervises
+``placement_slots`` times its size interns a year in its ordinary capacity;
+each internship base (active placement partnership) adds
+``base_placement_slots`` times the firm's size for its partner university's
+students, raised by a placement subsidy ``s`` in proportion
+``1 + s / (intern_value x placement_months)`` (the subsidy over what an
+intern is worth to the host).  Once a year each base takes final-year
+students of its university for ``placement_months``: into its own slots
+first, then into the firm's ordinary slots.  Programmes that make an
+internship part of the degree (``internship_programme_share`` of
+programmes, drawn at the start) send their final-year students who got no
+partnership placement to a firm of their sector with free ordinary slots,
+found by the students themselves (no partnership and no subsidy; their
+months are credited only if the pair signs a placement partnership while
+they are there), so partnership and self-arranged placements compete for
+the ordinary slots.  When a placement ends the host may make its intern a
+return offer (:func:`simulation.labour_market.make_return_offers`).  Each joint-research partnership takes
 ``research_students`` students in their last two years for the year.
 Allocation loops over partnerships (few), never over students.  With
 flexible learning pathways, students choose placements by career goal: the
@@ -18,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.labour_market import graduate_match
+from simulation.labour_market import graduate_match, make_return_offers
 from simulation.policy import JOINT_RESEARCH, PLACEMENT
 from simulation.student_table import NONE, STUDYING
 
@@ -77,19 +86,34 @@ def _place(model, rows: np.ndarray, firm) -> None:
     st.had_placement[rows] = True
 
 
+def base_slots(model) -> np.ndarray:
+    """(n_firms,) interns an internship base of each firm takes from its partner university.
+
+    ``base_placement_slots x size x (1 + s / (intern_value x placement_months))``
+    with ``s`` the fund's placement subsidy (0 without a fund), halves rounded up.
+    """
+    p = model.p
+    s = p["fund_placement_subsidy"] if p["fund_budget"] > 0 else 0.0
+    value = p["intern_value"] * p["placement_months"]
+    gain = 1.0 + (s / value if value > 0 else 0.0)
+    return slot_count(p["base_placement_slots"] * gain, model.firm_size)
+
+
 def assign_placements(model) -> None:
     """Start this year's placements: partnership placements, then self-arranged ones."""
     st, p = model.students, model.p
     busy = st.host >= 0
     pools = _pools_by_university(model, p["study_years"], busy)
     free = slots(model)
+    own = base_slots(model)
     for q in model.network.active():
         if q.kind != PLACEMENT:
             continue
         firm = model.firms[q.firm]
-        rows = _choose(model, _candidates(model, q, pools, busy), int(free[q.firm]), firm)
+        room = int(own[q.firm] + free[q.firm])
+        rows = _choose(model, _candidates(model, q, pools, busy), room, firm)
         _place(model, rows, q.firm)
-        free[q.firm] -= len(rows)
+        free[q.firm] -= max(0, len(rows) - int(own[q.firm]))
         busy[rows] = True
         paid = model.government.pay_subsidies(p["fund_placement_subsidy"], len(rows),
                                               p["fund_budget"], model.steps,
@@ -140,9 +164,15 @@ def assign_research_students(model) -> None:
 
 
 def end_placements(model) -> None:
-    """Placements in their last month end after it (the host stays as last_host)."""
+    """Placements in their last month end after it (the host stays as last_host).
+
+    Each host then decides on a return offer to its intern
+    (:func:`simulation.labour_market.make_return_offers`).
+    """
     st = model.students
-    done = (st.host >= 0) & (st.placement_end <= model.steps)
+    done = np.flatnonzero((st.host >= 0) & (st.placement_end <= model.steps))
+    if len(done):
+        make_return_offers(model, done, st.host[done].astype(np.int64))
     st.host[done] = NONE
 
 
@@ -164,3 +194,4 @@ def credit_intern_months(model) -> None:
         counts = np.bincount(pids)
         for pid in np.flatnonzero(counts):
             net.all[pid].realised += model.p["intern_value"] * counts[pid]
+            net.all[pid].served += int(counts[pid])

@@ -25,13 +25,14 @@ class StudentTable:
     experience (months), placement host and its last month, last host,
     research host, status, graduation cohort, months since graduation,
     employer (a firm index, ``OUTSIDE`` for a wider-market job), months from
-    graduation to the first job, match quality, satisfaction, entrepreneurial
-    propensity, incubated flag.
+    graduation to the first job, the firm holding out a return offer, match
+    quality, satisfaction, entrepreneurial propensity, incubated flag.
     """
 
     INT_COLUMNS = (
         "field", "university", "year", "host", "placement_end", "last_host",
         "research_host", "status", "cohort", "months_since_grad", "employer", "first_job_month",
+        "return_offer",
     )
     FLOAT_COLUMNS = ("experience", "match", "satisfaction", "propensity")
     BOOL_COLUMNS = ("alive", "incubated", "had_placement")

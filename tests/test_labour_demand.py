@@ -91,7 +91,7 @@ def test_founders_are_not_counted_in_vacancies():
     for m in (base, incubated):
         m.run_for(13)  # graduation at step 12; vacancies open at step 13
     assert incubated.startups_founded > base.startups_founded
-    assert [f.opened for f in incubated.firms] == [f.opened for f in base.firms]
+    assert [f.planned for f in incubated.firms] == [f.planned for f in base.firms]
 
 
 # ----------------------------------------------------- skill-constrained hiring

@@ -54,6 +54,11 @@ policies = st.fixed_dictionaries(
         "internship_programme_share": st.sampled_from([0.0, 0.5, 1.0]),
         "job_separation_6m": st.sampled_from([0.0, 0.33, 0.9]),
         "fund_subsidy_share": st.sampled_from([0.0, 0.3, 1.0]),
+        "accreditation_penalty": st.sampled_from([0.2, 1.0]),
+        "hiring_season_share": st.sampled_from([0.0, 0.5, 1.0]),
+        "vacancy_withdrawal_rate": st.sampled_from([0.0, 0.2, 1.0]),
+        "turnover_trust_loss": st.sampled_from([0.0, 0.3, 1.0]),
+        "placement_months": st.sampled_from([1, 6, 9]),
     }
 )
 
@@ -87,6 +92,14 @@ def check_students(model):
     assert ((skills >= 0) & (skills <= 1)).all()
     hosts = st_.host[alive]
     assert ((hosts == NONE) | ((hosts >= 0) & (hosts < len(model.firms)))).all()
+    # students are conserved: everyone admitted has graduated, is enrolled, or left early
+    accounts = model.student_accounts()
+    assert accounts["admitted"] == (accounts["graduated"] + accounts["enrolled"]
+                                    + accounts["left_early"]), accounts
+    # a return offer is held only by final-year students and first-month graduates
+    offers = alive[st_.return_offer[alive] >= 0]
+    assert ((st_.year[offers] == model.p["study_years"]) | (st_.months_since_grad[offers] == 0)
+            ).all()
 
 
 def check_agents(model):

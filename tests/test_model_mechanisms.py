@@ -135,7 +135,9 @@ def test_partnership_carried_by_grant_dissolves_after_it_ends_as_grant_end():
 def test_grant_released_once_when_partnership_ends_in_its_last_grant_month():
     # Signed at step 13 with a 2-year grant: last grant month is step 36, which is
     # also a yearly review; staff turnover ends the partnership at that review.
-    model, q = one_grant_partnership(fund_grant_years=2, sign_at=13, staff_turnover_hazard=1.0)
+    # the key contact leaves and takes all trust with them (a loss the institution cannot absorb)
+    model, q = one_grant_partnership(fund_grant_years=2, sign_at=13, staff_turnover_hazard=1.0,
+                                     turnover_trust_loss=1.0, min_trust=0.5)
     model.step()  # step 13: signed
     assert q.state == "active" and q.grant > 0 and q.grant_until == 37
     model.run_for(23)  # through step 36
@@ -210,9 +212,10 @@ def test_placements_go_to_final_year_students_of_the_partner():
     pids = model.network.pair[st_.university[on], st_.host[on], PLACEMENT]
     assert (pids >= 0).all()
     assert all(model.network.all[i].kind == PLACEMENT for i in pids)
-    for i in np.unique(pids):  # each base takes at most its slots
+    for i in np.unique(pids):  # each base takes at most its own and the firm's ordinary slots
         q = model.network.all[i]
-        slots = round(model.p["placement_slots"] * model.firms[q.firm].size)
+        size = model.firms[q.firm].size
+        slots = round((model.p["placement_slots"] + model.p["base_placement_slots"]) * size)
         assert (pids == i).sum() <= slots
 
 
@@ -295,22 +298,60 @@ def test_accreditation_score_weighs_alignment():
     assert curriculum.accreditation_score(model, uni, 0) == pytest.approx(expected)
 
 
-def test_failed_programmes_admit_a_smaller_cohort():
-    fail = dict(accreditation_weight=1.0, accreditation_threshold=1.0, accreditation_interval=1,
-                accreditation_penalty=0.2)
-    models = [small_model(6, **QUIET), small_model(6, **QUIET, **fail)]
+def _intake(model, u, f) -> int:
+    st_ = model.students
+    return int((st_.alive & (st_.year == 1) & (st_.university == u) & (st_.field == f)).sum())
+
+
+def test_intake_a_failed_programme_turns_away_goes_to_its_fields_other_programmes():
+    models = [small_model(6, **QUIET), small_model(6, **QUIET)]
     for m in models:
         m.run_for(12)
+    base, failed = models
+    u, f = next((u, f) for u, f, _ in failed.programmes if f == 0)
+    curriculum.apply_accreditation_penalty(failed, failed.universities[u], f)
+    sizes = {(v, g): s for v, g, s in failed.intake_sizes()[0]}
+    base_sizes = {(v, g): s for v, g, s in base.intake_sizes()[0]}
+    assert sizes[(u, f)] < base_sizes[(u, f)]  # the failed programme admits fewer
+    others = [(v, g) for v, g in sizes if g == f and v != u]
+    assert others and all(sizes[k] > base_sizes[k] for k in others)  # its field's others more
+    for g in range(3):  # every field admits as many as before: nobody is deleted
+        assert sum(s for (v, h), s in sizes.items() if h == g) == pytest.approx(
+            sum(s for (v, h), s in base_sizes.items() if h == g))
     for m in models:
-        m.step()  # step 13: reviews, then the new intake
+        m.step()  # step 13: the new intake
+    assert _intake(failed, u, f) < _intake(base, u, f)
+    total = [sum(_intake(m, v, g) for v, g, _ in m.programmes) for m in models]
+    assert abs(total[1] - total[0]) <= len(base.programmes)  # rounding of each programme only
+    assert failed.student_accounts()["not_admitted"] == 0
+
+
+def test_when_every_programme_fails_the_cohorts_keep_their_size():
+    # (reputation, which every failed review also cuts, does not steer applicants here)
+    fail = dict(accreditation_weight=1.0, accreditation_threshold=1.0, accreditation_interval=1,
+                accreditation_penalty=0.2)
+    models = [small_model(6, reputation_intake_effect=0.0, **QUIET),
+              small_model(6, reputation_intake_effect=0.0, **QUIET, **fail)]
+    for m in models:
+        m.run_for(13)  # step 13: reviews, then the new intake
     base, failed = models
     assert len(failed.accreditation_log) == len(failed.programmes)
     for u, f, _ in base.programmes:
-        n_base = int((base.students.alive & (base.students.year == 1) & (base.students.university == u)
-                      & (base.students.field == f)).sum())
-        n_fail = int((failed.students.alive & (failed.students.year == 1)
-                      & (failed.students.university == u) & (failed.students.field == f)).sum())
-        assert abs(n_fail - 0.8 * n_base) <= 1.8
+        assert abs(_intake(failed, u, f) - _intake(base, u, f)) <= 1
+
+
+def test_applicants_of_a_field_no_programme_takes_are_counted_out_of_higher_education():
+    model = small_model(6, intake_recovery=0.0, **QUIET)
+    model.run_for(12)
+    for uni in model.universities:
+        if 2 in uni.fields:
+            uni.intake_factor[2] = 0.0  # every agri programme closed to new students
+    model.step()
+    accounts = model.student_accounts()
+    yearly_agri = model.p["n_students"] / model.p["study_years"] * sum(
+        w for _, f, w in model.programmes if f == 2)
+    assert accounts["not_admitted"] == round(yearly_agri)
+    assert accounts["admitted"] == accounts["graduated"] + accounts["enrolled"] + accounts["left_early"]
 
 
 # ------------------------------------------------------------ linkage meetings

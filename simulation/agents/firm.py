@@ -29,10 +29,12 @@ class Firm(mesa.Agent):
             placement slots and how many partnerships the firm keeps.
         positions: graduate-level positions; grow with the sector each year.
         offset: (K,) fixed deviation of its demand from the sector's demand.
-        vacancies: graduate vacancies still open this year (kept in the model's
+        vacancies: graduate vacancies posted and still open (kept in the model's
             ``firm_vacancies`` array, which the labour market updates at once).
-        opened: vacancies opened this year (yearly need plus positions re-opened
-            by leavers; the model's ``firm_opened`` array).
+        opened: vacancies posted this year (the hiring calendar's postings so far
+            plus positions re-opened by leavers; the model's ``firm_opened`` array).
+        planned: vacancies planned for this hiring year (its hiring need; the
+            model's ``firm_planned`` array), posted month by month.
         downturn: True in a year of business downturn.
         expected_value: (3,) expected yearly value of a partnership of each
             kind, learned from realised values.
@@ -53,6 +55,7 @@ class Firm(mesa.Agent):
 
     vacancies = _model_array("firm_vacancies", int, "graduate vacancies still open this year")
     opened = _model_array("firm_opened", int, "vacancies opened this year")
+    planned = _model_array("firm_planned", int, "vacancies planned for this hiring year")
     satisfaction = _model_array("firm_satisfaction", float, "satisfaction in [0, 1]")
 
     def demand(self) -> np.ndarray:
