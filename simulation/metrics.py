@@ -35,6 +35,7 @@ class Outcome:
     meaning: str
     reporter: Callable
     months: int = 12  # for cohort outcomes: months after graduation measured
+    per: str = ""  # for shares and rates: who the denominator counts
 
 
 def measure_cohort(model, rows: np.ndarray, months: int) -> dict[str, float]:
@@ -185,26 +186,33 @@ def _active(kind: int) -> Callable:
     return lambda m: m.network.count_active(kind)
 
 
-def _cohort(name: str, unit: str, meaning: str, months: int = 12) -> Outcome:
-    return Outcome(name, COHORT, unit, meaning, _latest(name, months), months)
+COHORT_PER = "every graduate of the cohort (founders included)"
+EMPLOYED_PER = "the cohort's employed graduates (graduate-level and wider-market jobs)"
+
+
+def _cohort(name: str, unit: str, meaning: str, months: int = 12, per: str = "") -> Outcome:
+    return Outcome(name, COHORT, unit, meaning, _latest(name, months), months, per)
 
 
 OUTCOMES: dict[str, Outcome] = {o.name: o for o in [
     _cohort("employment_rate_6m", "share",
-            "cohort employed or self-employed 6 months after graduation", 6),
+            "cohort employed or self-employed 6 months after graduation", 6, COHORT_PER),
     *[_cohort(f"employment_rate_6m_by_field_{f}", "share",
               f"{f} graduates of the cohort employed or self-employed 6 months after graduation",
-              6) for f in FIELDS],
+              6, f"every {f} graduate of the cohort") for f in FIELDS],
     _cohort("employment_rate_12m", "share",
-            "cohort employed or self-employed 12 months after graduation"),
+            "cohort employed or self-employed 12 months after graduation", per=COHORT_PER),
     _cohort("matched_employment_share", "share",
-            "employed graduates (12 months) in a graduate-level job of their own field"),
+            "employed graduates (12 months) in a graduate-level job of their own field",
+            per=EMPLOYED_PER),
     _cohort("out_of_field_share", "share",
-            "employed graduates (12 months) in another field's firm or a wider-market job"),
+            "employed graduates (12 months) in another field's firm or a wider-market job",
+            per=EMPLOYED_PER),
     _cohort("overqualified_share", "share",
-            "employed graduates (12 months) in a wider-market job below graduate level"),
+            "employed graduates (12 months) in a wider-market job below graduate level",
+            per=EMPLOYED_PER),
     _cohort("placement_coverage", "share",
-            "graduates of the cohort who had a placement by graduation", 6),
+            "graduates of the cohort who had a placement by graduation", 6, COHORT_PER),
     _cohort("months_to_first_job", "months",
             "mean months from graduation to the first job (founders 0), among graduates with "
             "a job within 12 months"),
@@ -212,9 +220,10 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in [
             "mean match quality of employed graduates at 12 months"),
     _cohort("low_match_share", "share",
             "graduates in graduate-level jobs at 12 months whose match is below the threshold "
-            "(under-skilled for the job)"),
+            "(under-skilled for the job)", per="the cohort's graduates in graduate-level jobs"),
     _cohort("intern_conversion_rate", "share",
-            "placement students employed by their host firm 12 months after graduation"),
+            "placement students employed by their host firm 12 months after graduation",
+            per="the cohort's graduates who had a placement"),
     _cohort("student_satisfaction", "index", "mean satisfaction of graduates at 12 months"),
     Outcome("curriculum_gap", STOCK, "RMS skill gap",
             "enrolment-weighted RMS gap between curricula and current industry demand",
@@ -225,18 +234,21 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in [
       for i, k in enumerate(KINDS)],
     Outcome("cooperating_firm_share", STOCK, "share",
             "firms with at least one active partnership with a university",
-            lambda m: m.network.cooperating_firms() / len(m.firms)),
+            lambda m: m.network.cooperating_firms() / len(m.firms), per="every firm"),
     Outcome("firm_satisfaction", STOCK, "index", "mean satisfaction of firms",
             lambda m: float(m.firm_satisfaction.mean()) if m.firms else np.nan),
     Outcome("partnership_survival_3y", STOCK, "share",
             "partnerships signed at least 3 years ago that lasted 3 years",
-            lambda m: m.network.survival(m.steps, 36)),
+            lambda m: m.network.survival(m.steps, 36),
+            per="partnerships signed at least 3 years ago (seeded ones included)"),
     Outcome("grant_end_dissolution_share", STOCK, "share",
             "dissolved partnerships that ended within 12 months after their grant ended",
-            lambda m: m.network.grant_end_dissolution_share()),
+            lambda m: m.network.grant_end_dissolution_share(),
+            per="partnerships dissolved so far (abandoned negotiations excluded)"),
     Outcome("unfilled_vacancy_rate", STOCK, "share",
-            "share of the last hiring year's vacancies left unfilled (no applicant good enough)",
-            unfilled_vacancy_rate),
+            "share of the last hiring year's vacancies withdrawn or lapsed unfilled",
+            unfilled_vacancy_rate, per="vacancies posted in the last hiring year (re-opened "
+            "positions included)"),
     Outcome("graduate_level_hires", STOCK, "hires per year",
             "graduates hired into graduate-level jobs of their own field in the last 12 months",
             graduate_level_hires),

@@ -159,8 +159,13 @@ DISCOUNT = ("Sanders et al., JAMA 316 (2016), Second Panel on Cost-Effectiveness
 JOBFAIR = "Abebe et al., World Bank PRWP 8092: about 1 hire per 10 firms at a job fair"
 MATCHING = ("Petrongolo & Pissarides, J. Econ. Literature 39(2) (2001): matching functions are "
             "close to Cobb-Douglas with an elasticity of 0.5-0.7 on job seekers")
-SEASON = ("assumption, after the graduate recruitment calendar (China: autumn and spring campus "
-          "recruitment for jobs that start after graduation; recalled, unverified)")
+SEASON = ("China Daily 2018-04-17 and CNTV 2010-10-26: campus recruitment peaks from September to "
+          "December of the final year, and again in March-April (Zhaopin spring report 2023), for "
+          "jobs that start after graduation; the share itself is an assumption")
+VACANCY = ("Davis, Faberman & Haltiwanger, QJE 128(2) (2013) and the DHI-DFH mean vacancy duration "
+           "(JOLTS concept): the longest sector average was 48 working days (health services, "
+           "2016); that graduate vacancies the graduate market leaves unfilled stay posted about "
+           "3 months is an assumption")
 
 _DECLARATIONS = [
     # --- population -------------------------------------------------------
@@ -357,9 +362,9 @@ _DECLARATIONS = [
        SEASON),
     _p("hiring_season_months", "labour_market", "hiring_season_months", 3, 1, 12, "months",
        "length of the graduate recruitment season, from the month after graduation"),
-    _p("vacancy_withdrawal_rate", "labour_market", "vacancy_withdrawal_rate", 0.2, 0.0, 1.0,
+    _p("vacancy_withdrawal_rate", "labour_market", "vacancy_withdrawal_rate", 0.3, 0.0, 1.0,
        "per month", "chance an unfilled graduate vacancy is withdrawn in a month (filled from "
-       "outside the graduate market or given up; 1 / rate months posted on average)"),
+       "outside the graduate market or given up; 1 / rate months posted on average)", VACANCY),
     _p("matching_elasticity", "labour_market", "matching_elasticity", 0.5, 0.0, 1.0,
        "elasticity", "elasticity of wider-market hires to the number of seekers: each seeker's "
        "offer rate scales with (market tightness)^(1 - elasticity)", MATCHING),
@@ -604,8 +609,8 @@ _PLAUSIBLE: dict[str, tuple[float, float, str]] = {
     "return_offer_noise": (0.02, 0.15, AROUND),
     "hiring_season_share": (0.25, 0.75, "assumption: from no season (3 of 12 months, 0.25) to "
                             "three quarters of the year's openings"),
-    "vacancy_withdrawal_rate": (0.1, 0.4, "assumption: unfilled vacancies posted 2.5 to 10 "
-                                "months on average"),
+    "vacancy_withdrawal_rate": (0.15, 0.6, "assumption: unfilled vacancies posted 1.7 to 6.7 "
+                                "months on average, around the vacancy durations of DHI-DFH"),
     "matching_elasticity": (0.3, 0.7, MATCHING + "; widened"),
     "outside_reference_unemployment": (0.05, 0.2, HALF_TWICE),
     "match_scale": (1.2, 2.7, AROUND),

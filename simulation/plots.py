@@ -201,6 +201,20 @@ def survival(ax, frame: pd.DataFrame, label: str, colour: str) -> None:
     ax.set_ylim(0, 1.02)
 
 
+def yearly_hazard(frame: pd.DataFrame, age: int) -> tuple[float, int]:
+    """Share of the lifetimes alive at ``age`` months that end within the next 12, and how many.
+
+    Lifetimes censored before ``age + 12`` without ending are left out (not followed
+    through the year).
+    """
+    months, ended = frame["months"].to_numpy(float), frame["ended"].to_numpy(bool)
+    at_risk = (months >= age) & (ended | (months >= age + 12))
+    n = int(at_risk.sum())
+    if n == 0:
+        return float("nan"), 0
+    return float((at_risk & ended & (months < age + 12)).sum() / n), n
+
+
 def logrank(a: pd.DataFrame, b: pd.DataFrame) -> float:
     """The log-rank test's p-value for two groups of lifetimes (``scipy.stats.logrank``)."""
     from scipy import stats

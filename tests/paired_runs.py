@@ -24,6 +24,7 @@ from scipy import stats
 
 from simulation.model import IndustryEducationModel
 from simulation.parameters import defaults
+from simulation.partnerships import REASONS
 from simulation.scenarios import load_scenario
 
 MASTER_SEED = 20240501
@@ -37,6 +38,41 @@ SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 def preset(name: str) -> dict:
     """Parameters of a scenario preset (its levers; presets of levers keep the default population)."""
     return dict(load_scenario(SCENARIOS / f"{name}.toml").params)
+
+
+# Three doses of each lever for the dose-response tests: about half the preset's setting, the
+# preset, and about twice it (within the valid range), with the lever's direct target and the
+# direction in which the lever should move it.
+DOSES: dict[str, tuple] = {
+    # lever: (preset, parameter, direction, (low, high)); the preset's own value is the middle dose
+    "fund": ("lever_dedicated_fund", "fund_budget", "partnerships_formed", 1, (1500.0, 6000.0)),
+    "tax_break": ("lever_tax_break", "tax_break_rate", "active_partnerships", 1, (0.15, 0.6)),
+    "accreditation": ("lever_accreditation", "accreditation_weight", "curriculum_gap", -1,
+                      (0.25, 1.0)),
+    "fast_track": ("lever_fast_track", ("fast_track_cost_cut", "fast_track_delay_cut"),
+                   "partnerships_formed", 1, (0.25, 1.0)),
+    "linkage_meetings": ("lever_linkage_meetings", "linkage_meetings", "partnerships_formed", 1,
+                         (1, 4)),
+    "firm_lecturers": ("lever_firm_lecturers", "firm_lecturer_share", "curriculum_gap", -1,
+                       (0.25, 1.0)),
+    "incubator": ("lever_incubator", "incubator_places", "startups_surviving_3y", 1, (1, 6)),
+    # monitoring's dose is how often it evaluates: every 5 years (low), 3 (preset), every year
+    "monitoring": ("lever_monitoring", "monitoring_interval", "partnerships_formed", 1, (5, 1)),
+}
+
+
+def _dose(arm: dict, parameter, value) -> dict:
+    names = parameter if isinstance(parameter, tuple) else (parameter,)
+    return {**arm, **dict.fromkeys(names, value)}
+
+
+def dose_arms() -> dict[str, dict]:
+    """The low and high dose of every lever, named ``<lever>_low`` and ``<lever>_high``."""
+    out = {}
+    for lever, (name, parameter, _, _, (low, high)) in DOSES.items():
+        out[f"{lever}_low"] = _dose(preset(name), parameter, low)
+        out[f"{lever}_high"] = _dose(preset(name), parameter, high)
+    return out
 
 
 def arms() -> dict[str, dict]:
@@ -58,6 +94,13 @@ def arms() -> dict[str, dict]:
         "full_package": preset("full_package"),
         # a tenth less labour demand than the (calibrated) default
         "demand_cut": {"labour_demand_multiplier": 0.9 * DEFAULTS["labour_demand_multiplier"]},
+        # the first revision's calendar: every opening of the year posted after graduation
+        "calendar_at_once": {"hiring_season_share": 1.0, "hiring_season_months": 1},
+        # the all-offers ceiling of intern conversion: every host offers every intern a job
+        # (no bar, exact assessment) and every intern takes it (no reservation match)
+        "all_offers": {"firm_min_match": 0.0, "return_offer_noise": 0.0,
+                       "reservation_match": 0.0},
+        **dose_arms(),
     }
 
 
@@ -73,10 +116,20 @@ def _extras(model) -> dict:
         "first_job_by_3m_unplaced": soon[~placed].mean() if (~placed).any() else np.nan,
     }
     out.update(grant_end_hazards(model))
+    years = preset("lever_dedicated_fund")["fund_grant_years"]
+    placebo = grant_end_hazards(model, placebo_years=years)
+    out.update({f"placebo_{k}": v for k, v in placebo.items()})
+    ended = [q.reason for q in model.network.all if q.state == "ended" and q.reason != "abandoned"]
+    for reason in REASONS:
+        out[f"dissolved_{reason}"] = sum(r == reason for r in ended)
+    out["dissolved"] = len(ended)
+    window = 12 * model.p["summary_years"]
+    out["graduates_measured"] = sum(r["size"] for r in model.cohort_records
+                                    if r["months"] == 6 and r["step"] > model.steps - window)
     return out
 
 
-def grant_end_hazards(model) -> dict:
+def grant_end_hazards(model, placebo_years: int | None = None) -> dict:
     """Yearly dissolution hazard of granted partnerships before and after their grant ran out.
 
     For a grant whose last paid month is e - 1 (``grant_expiry`` = e): the
@@ -84,14 +137,26 @@ def grant_end_hazards(model) -> dict:
     (the yearly review that sees the grant's last month counts as after).  A
     partnership is at risk in a year if it is active at the year's start;
     only years that end before the run's last step are counted.
+
+    With ``placebo_years`` (a run without a fund), every signed partnership
+    gets a pretend grant that ran out ``placebo_years`` after signing: the
+    same measure without any grant, so that the hazard's rise with age alone
+    can be told from the grant cliff.
     """
     now = model.steps
     at_risk = {"before": 0, "after": 0}
     ended = {"before": 0, "after": 0}
     for q in model.network.all:
-        if q.grant <= 0 or q.grant_expiry < 0 or q.start_step < 0:
+        if q.start_step < 0:
             continue
-        e = q.grant_expiry
+        if placebo_years is not None:
+            if q.grant > 0:
+                continue
+            e = q.start_step + 12 * placebo_years
+        elif q.grant <= 0 or q.grant_expiry < 0:
+            continue
+        else:
+            e = q.grant_expiry
         for name, (lo, hi) in {"before": (e - 13, e - 2), "after": (e - 1, e + 10)}.items():
             if hi > now or q.start_step > lo:
                 continue

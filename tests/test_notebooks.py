@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 EXPECTED = {  # notebook: the figures it writes (each as .png and .pdf)
     "01_baseline_dynamics": ["baseline_dynamics"],
     "02_policy_levers": ["policy_levers"],
-    "03_partnership_survival": ["partnership_survival"],
+    "03_partnership_survival": ["partnership_survival", "grant_cliff"],
     "04_three_cases": ["three_cases"],
     "05_cost_effectiveness": ["ce_plane", "acceptability", "frontier"],
     "06_sensitivity": ["sensitivity_morris", "sensitivity_sobol", "sensitivity_package"],

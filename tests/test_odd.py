@@ -114,3 +114,10 @@ def test_command_line_check_and_write(tmp_path):
     missing = subprocess.run([*cmd, "--check", str(tmp_path / "none.md")],
                              capture_output=True, text=True, cwd=ROOT)
     assert missing.returncode == 2 and missing.stderr.startswith("error:")
+
+
+def test_every_share_says_who_it_counts():
+    shares = [o for o in OUTCOMES.values() if o.unit == "share"]
+    assert shares
+    for o in shares:
+        assert o.per, f"outcome {o.name} is a share without a denominator (Outcome.per)"
