@@ -318,8 +318,9 @@ def credit_hires(model, hires) -> None:
     co-develops).  Each hire from
     a university the firm has an active partnership with earns one hire
     subsidy from the fund (while its budget lasts), credited to that
-    partnership.  Each firm's satisfaction moves a share
-    ``satisfaction_hire_weight`` toward each hire's match, in hiring order.
+    partnership.  Each firm's satisfaction, and its view of what a hire is
+    worth (``model.firm_hire_match``, the bar of its return offers), move a
+    share ``satisfaction_hire_weight`` toward each hire's match, in hiring order.
     """
     rows, firms, quality = hires
     st, p, net = model.students, model.p, model.network
@@ -332,9 +333,10 @@ def credit_hires(model, hires) -> None:
     n = np.bincount(by_firm, minlength=len(model.firms))
     starts = np.cumsum(n) - n
     later = starts[by_firm] + n[by_firm] - 1 - np.arange(len(order))  # hires after this one
-    model.firm_satisfaction *= (1.0 - w) ** n
-    model.firm_satisfaction += np.bincount(by_firm, weights=w * (1.0 - w) ** later
-                                          * quality[order], minlength=len(model.firms))
+    for seen in (model.firm_satisfaction, model.firm_hire_match):
+        seen *= (1.0 - w) ** n
+        seen += np.bincount(by_firm, weights=w * (1.0 - w) ** later * quality[order],
+                            minlength=len(model.firms))
     ids = net.pair[st.university[rows], firms]  # (n, kinds), -1 where no open partnership
     active = (ids >= 0) & net.is_active[np.maximum(ids, 0)]
     intern = active[:, PLACEMENT] & (st.last_host[rows] == firms)

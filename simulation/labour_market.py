@@ -26,9 +26,9 @@ months since graduation.
 
 Return offers: when a placement ends, the host assesses its intern (the
 intern's match at the host, seen with noise ``return_offer_noise``) and
-offers a graduate job when the assessment clears ``firm_min_match`` and the
-host expects a position for them (its expected yearly openings, best
-interns first).  In the first month of search the graduate compares the
+offers a graduate job when the assessment clears its bar (the match it has
+come to expect of a hire, at least ``firm_min_match``) and the host expects
+a position for them (its expected yearly openings, best interns first).  In the first month of search the graduate compares the
 offer with any other offer that month and with the reservation match, and
 accepts the best; the offer lapses after that month.
 
@@ -301,9 +301,12 @@ def _fill_return_hires(model, hosts: np.ndarray) -> None:
 def make_return_offers(model, rows: np.ndarray, hosts: np.ndarray) -> int:
     """Hosts assess interns whose placement ends and offer graduate jobs (see module docstring).
 
-    A host offers at most its expected yearly openings (hiring need at a
-    normal cycle, halves rounded up) minus the offers it already holds out,
-    best-assessed interns first; it offers to final-year students only.
+    The bar is ``max(firm_min_match, hire_match)``: the intern must look at
+    least as good as the hires the host has come to expect from the market
+    (``model.firm_hire_match``).  A host offers at most its expected yearly
+    openings (hiring need at a normal cycle, halves rounded up) minus the
+    offers it already holds out, best-assessed interns first; it offers to
+    final-year students only.
     """
     st, p = model.students, model.p
     final = st.year[rows] >= p["study_years"]
@@ -312,7 +315,7 @@ def make_return_offers(model, rows: np.ndarray, hosts: np.ndarray) -> int:
         return 0
     seen = graduate_match(model, rows, hosts)
     seen = seen + model.streams["placements"].normal(0.0, p["return_offer_noise"], len(rows))
-    good = seen >= p["firm_min_match"]
+    good = seen >= np.maximum(p["firm_min_match"], model.firm_hire_match[hosts])
     rows, hosts, seen = rows[good], hosts[good], seen[good]
     budget = np.floor(hiring_need(model, np.ones(len(FIELDS))) + 0.5).astype(np.int64)
     held = st.alive & (st.return_offer >= 0)

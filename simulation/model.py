@@ -118,6 +118,8 @@ class IndustryEducationModel(mesa.Model):
         self.demand_history = [self.sector_demand.copy()]
         counts = (p["n_firms_tech"], p["n_firms_design"], p["n_firms_agri"])
         self.firm_satisfaction = np.full(sum(counts), 0.5)  # Firm.satisfaction reads this
+        # the match a firm has come to expect of a hire (moving average; Firm.hire_match)
+        self.firm_hire_match = np.full(sum(counts), p["firm_min_match"])
         self.firm_vacancies = np.zeros(sum(counts), dtype=np.int64)  # Firm.vacancies
         self.firm_opened = np.zeros(sum(counts), dtype=np.int64)  # Firm.opened
         self.firm_planned = np.zeros(sum(counts), dtype=np.int64)  # Firm.planned

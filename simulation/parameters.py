@@ -308,7 +308,8 @@ _DECLARATIONS = [
        2.0, "factor", "how much a firm's satisfaction raises its contact rate "
        "(rate x (1 + w (satisfaction - 0.5)))"),
     _p("satisfaction_hire_weight", "partnerships", "satisfaction_hire_weight", 0.1, 0.0, 1.0,
-       "share", "how far a firm's satisfaction moves toward a hire's match quality"),
+       "share", "how far a firm's satisfaction, and the match it expects of a hire (its "
+       "return-offer bar), move toward each hire's match quality"),
     _p("satisfaction_review_weight", "partnerships", "satisfaction_review_weight", 0.5, 0.0,
        1.0, "share", "how far a firm's satisfaction moves toward a partnership's trust at review"),
     _p("seeded_trust", "partnerships", "seeded_trust", 0.6, 0.0, 1.0, "index",

@@ -57,6 +57,8 @@ class Firm(mesa.Agent):
     opened = _model_array("firm_opened", int, "vacancies opened this year")
     planned = _model_array("firm_planned", int, "vacancies planned for this hiring year")
     satisfaction = _model_array("firm_satisfaction", float, "satisfaction in [0, 1]")
+    hire_match = _model_array("firm_hire_match", float,
+                              "match the firm has come to expect of a hire (its return-offer bar)")
 
     def demand(self) -> np.ndarray:
         """Current skill demand: the sector's demand plus the firm's offset."""
