@@ -28,9 +28,10 @@ Return offers: when a placement ends, the host assesses its intern (the
 intern's match at the host, seen with noise ``return_offer_noise``) and
 offers a graduate job when the assessment clears its bar (the match it has
 come to expect of a hire, at least ``firm_min_match``) and the host expects
-a position for them (its expected yearly openings, best interns first).  In the first month of search the graduate compares the
-offer with any other offer that month and with the reservation match, and
-accepts the best; the offer lapses after that month.
+a position for them (its expected yearly openings, best interns first).  In
+the first month of search the graduate compares the offer with any other
+offer that month and with the reservation match, and accepts the best; the
+offer lapses after that month.
 
 Graduates without a graduate-level job get offers from the wider labour
 market (a job outside the field or below graduate level); each seeker's

@@ -255,6 +255,10 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in [
     Outcome("funded_partnership_score", STOCK, "index",
             "monitoring criterion (employment, firm satisfaction, alignment) averaged over "
             "the partnerships the fund pays for", funded_score),
+    Outcome("monitoring_grants_moved", CUMULATIVE, "grants",
+            "grants that monitoring evaluations stopped or renewed (the lever's direct action)",
+            lambda m: sum(e["grants_stopped"] + e["grants_renewed"]
+                          for e in m.government.evaluations)),
     Outcome("partnerships_formed", CUMULATIVE, "partnerships",
             "partnerships signed since the start", lambda m: m.network.formed),
     Outcome("partnerships_dissolved", CUMULATIVE, "partnerships",

@@ -57,7 +57,8 @@ DOSES: dict[str, tuple] = {
                        (0.25, 1.0)),
     "incubator": ("lever_incubator", "incubator_places", "startups_surviving_3y", 1, (1, 6)),
     # monitoring's dose is how often it evaluates: every 5 years (low), 3 (preset), every year
-    "monitoring": ("lever_monitoring", "monitoring_interval", "partnerships_formed", 1, (5, 1)),
+    "monitoring": ("lever_monitoring", "monitoring_interval", "monitoring_grants_moved", 1,
+                   (5, 1)),
 }
 
 

@@ -96,11 +96,12 @@ def test_each_lever_moves_its_direct_target_with_its_dose(lever):
         assert step[2] > 0, (lever, outcome, a, b, step)
 
 
-def test_monitoring_moves_what_it_reallocates_not_only_the_score_of_what_it_keeps():
-    # stopping the lowest-scoring grants raises the mean score of the grants left by selection
-    # alone; its direct target is what the freed money buys: partnerships formed (against the
-    # fund alone, paired)
-    assert_moves("monitoring", "fund", "partnerships_formed")
+def test_monitoring_moves_grants_and_costs_its_evaluations_over_the_fund_alone():
+    # Its direct action is to stop and renew grants.  The mean score of the grants it keeps is
+    # not a test of it: stopping the lowest-scoring grants raises that mean by selection alone.
+    # Its effect on what it is meant to improve (employment, firm satisfaction, alignment,
+    # paired against the fund alone) is a finding, reported in the README and the ODD (1.2).
+    assert_moves("monitoring", "fund", "monitoring_grants_moved")
     assert all(r["spending_other"] > f["spending_other"]
                for r, f in zip(runs()["monitoring"], runs()["fund"], strict=True))
 
