@@ -302,6 +302,35 @@ MAIN_OUTCOMES = (
 )
 
 
+def minimum_years(name: str, params: dict | None = None) -> int:
+    """The fewest simulated years in which outcome ``name`` can be measured at all.
+
+    The first cohort graduates in the last month of year 1 (step 12), so a
+    cohort outcome measured ``m`` months after graduation needs ``12 + m``
+    steps (2 years; every later cohort is measured within the summary
+    window).  ``partnership_survival_3y`` needs a partnership signed 36
+    months before the end: 3 years when ``params`` seeds partnerships at the
+    start (``seed_partnerships`` > 0), else 4 (the first can be signed in
+    month 1).  ``unfilled_vacancy_rate`` reads the last finished hiring year,
+    logged when the next starts (the first, year 2, at step 25: 3 years).
+    ``startups_surviving_3y`` counts start-ups founded 36 months before the
+    end, the first at step 12 (4 years).  Every other outcome: 1 year.
+
+    Args:
+        name: an outcome of :data:`OUTCOMES`.
+        params: model keywords of the run (registry defaults where missing).
+    """
+    outcome = OUTCOMES[name]
+    if outcome.kind == COHORT:
+        return -(-(12 + outcome.months) // 12)
+    if name == "partnership_survival_3y":
+        from simulation.parameters import PARAMETERS
+
+        seeded = (params or {}).get("seed_partnerships", PARAMETERS["seed_partnerships"].default)
+        return 3 if seeded > 0 else 4
+    return {"unfilled_vacancy_rate": 3, "startups_surviving_3y": 4}.get(name, 1)
+
+
 def model_reporters() -> dict[str, Callable]:
     """DataCollector model reporters: one scalar per outcome per step."""
     return {name: o.reporter for name, o in OUTCOMES.items()}
