@@ -13,35 +13,10 @@ from simulation.errors import InputError, one_line
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from simulation.scenarios import NESTED_TOO_DEEPLY, load_scenario, read_toml
+    from simulation.batch.validate import validate_file
 
     for path in args.files:
-        try:
-            data = read_toml(path)
-            if "values" in data and "target" not in data:
-                from simulation.parameters import PARAMETERS, read_calibrated
-
-                read_calibrated(path, PARAMETERS)
-            elif "calibration" in data or "target" in data:
-                from simulation.calibration.targets import load_targets
-
-                load_targets(path)
-            elif "discovery" in data:
-                from simulation.discovery.study import load_discovery
-
-                load_discovery(path)
-            elif "sensitivity" in data:
-                from simulation.sensitivity.study import load_study
-
-                load_study(path)
-            elif "batch" in data:
-                from simulation.batch.batchfile import load_batch
-
-                load_batch(path)
-            else:
-                load_scenario(path)
-        except RecursionError:  # deep nesting met by a check that recurses
-            raise InputError(path, None, NESTED_TOO_DEEPLY) from None
+        validate_file(path, allow_function=args.allow_function)
         print(f"ok: {path}")
     return 0
 
@@ -91,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     val = sub.add_parser("validate", help="check scenario or batch files without running")
     val.add_argument("files", nargs="+")
+    val.add_argument("--allow-function", action="store_true",
+                     help="let a sensitivity file's sensitivity.function be imported (it runs "
+                          "Python code named by the file)")
     val.set_defaults(func=_cmd_validate)
 
     try:

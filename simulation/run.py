@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 
 from simulation.errors import InputError
@@ -57,59 +56,29 @@ def check_out_dir(out: Path, overwrite: bool = False) -> None:
     """Refuse an output directory the results could not be written to, before any run.
 
     ``out`` must be a directory or a path where one can be made, and
-    writable: missing directories and a temporary file are created in it
-    and removed again, so the check leaves nothing behind.  A directory
-    that already holds a run's files is refused unless ``overwrite``.
+    writable (see :func:`simulation.batch.out_paths.check_out_dir`: the check
+    leaves nothing behind).  A directory that already holds a run's files is
+    refused unless ``overwrite``.
 
     Raises:
         InputError: naming ``out``, the key ``--out`` and what was expected.
     """
+    from simulation.batch.out_paths import check_out_dir as check_writable
+
+    out = check_writable(out, "--out")
+    source = str(out)
     try:
-        _check_out_dir(out, overwrite)
-    except (OSError, ValueError) as exc:  # e.g. no permission to look; a NUL in the name
-        why = getattr(exc, "strerror", None) or exc
-        raise InputError(str(out), "--out", f"{_OUT_EXPECT}; cannot check it ({why})") from None
-
-
-_OUT_EXPECT = "--out must be a writable directory (or a path where one can be made)"
-
-
-def _check_out_dir(out: Path, overwrite: bool) -> None:
-    source, expect = str(out), _OUT_EXPECT
-    if out.exists() and not out.is_dir():
-        raise InputError(source, "--out", f"{expect}; this path exists and is not a directory")
-    if out.is_dir():
         in_the_way = [n for n in RESULT_FILES if (out / n).is_symlink() or (out / n).exists()]
-        if any(not (out / n).is_file() for n in in_the_way):
-            raise InputError(source, "--out", f"--out holds {', '.join(in_the_way)} that are not "
-                             "regular files; choose another directory")
-        if in_the_way and not overwrite:
-            raise InputError(source, "--out", f"--out already holds an earlier run "
-                             f"({', '.join(in_the_way)}); give --overwrite to replace it, "
-                             "or choose another directory")
-    missing = []
-    parent = out
-    while not (parent.exists() or parent.is_symlink()) and parent.parent != parent:
-        missing.append(parent)
-        parent = parent.parent
-    if not parent.is_dir():
-        raise InputError(source, "--out", f"{expect}; {parent} is not a directory")
-    created: list[Path] = []
-    try:
-        for directory in reversed(missing):
-            directory.mkdir()
-            created.append(directory)
-        fd, probe = tempfile.mkstemp(prefix=".iesim-write-check-", dir=out)
-        os.close(fd)
-        os.unlink(probe)
+        odd = [n for n in in_the_way if not (out / n).is_file()]
     except OSError as exc:
-        raise InputError(source, "--out", f"{expect}; cannot write there ({exc.strerror or exc})") from None
-    finally:
-        for directory in reversed(created):
-            try:
-                directory.rmdir()
-            except OSError:
-                pass
+        raise InputError(source, "--out", f"--out cannot be checked ({exc.strerror or exc})") from None
+    if odd:
+        raise InputError(source, "--out", f"--out holds {', '.join(in_the_way)} that are not "
+                         "regular files; choose another directory")
+    if in_the_way and not overwrite:
+        raise InputError(source, "--out", f"--out already holds an earlier run "
+                         f"({', '.join(in_the_way)}); give --overwrite to replace it, "
+                         "or choose another directory")
 
 
 def write_results(model, scenario: Scenario, out: Path, seed: int, years: int) -> None:

@@ -99,7 +99,43 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise InputError(str(path), None, f"is not valid TOML ({exc})") from None
     except RecursionError:
         raise InputError(str(path), None, NESTED_TOO_DEEPLY) from None
+    except ValueError:  # an integer too long for Python to read (over 4300 digits)
+        raise InputError(str(path), None, _long_integer(text)) from None
+    try:
+        _refuse_huge_integers(data, (), str(path))
+    except RecursionError:
+        raise InputError(str(path), None, NESTED_TOO_DEEPLY) from None
     return data
+
+
+MAX_INTEGER_BITS = 1000
+"""Integers in files longer than this (about 300 digits) are refused: no setting needs them."""
+
+
+def _long_integer(text: str) -> str:
+    """The error message for a file holding an integer too long to read, naming its line."""
+    found = re.search(r"[0-9][0-9_]{300,}", text)
+    where = f" on line {text.count(chr(10), 0, found.start()) + 1}" if found else ""
+    length = len(found.group().replace("_", "")) if found else 0
+    digits = f" of {length:,} digits" if length else ""
+    return (f"holds an integer{digits}{where}, too long to read; expected a number of at most "
+            "300 digits")
+
+
+def _refuse_huge_integers(value: Any, keys: tuple[str, ...], source: str, index: str = "") -> None:
+    """Refuse an integer no setting could hold (a hexadecimal one reads without a length limit)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_huge_integers(item, (*keys, str(key)), source)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _refuse_huge_integers(item, keys, source, f"{index}[{i}]")
+    elif isinstance(value, int) and not isinstance(value, bool) \
+            and value.bit_length() > MAX_INTEGER_BITS:
+        key = (_address(keys) if keys else "?") + index
+        digits = int(value.bit_length() * 0.30103)
+        raise InputError(source, key, f"{key} is an integer of about {digits:,} digits; expected "
+                         "a number of at most 300 digits")
 
 
 def _file_kind(mode: int) -> str:

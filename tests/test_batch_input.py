@@ -134,7 +134,7 @@ def test_out_that_is_a_file_is_refused(tmp_path, capsys):
     out = tmp_path / "file"
     out.write_text("x")
     assert main(["batch", str(FIXTURES / "small.toml"), "--out", str(out)]) == 2
-    assert "--out must be a directory" in capsys.readouterr().err
+    assert "--out must be a writable directory" in capsys.readouterr().err
     assert out.read_text() == "x"
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from cli_errors import one_error_line
 
+import simulation.batch.out_paths
 import simulation.run
 from simulation.cli import main
 from simulation.model import IndustryEducationModel
@@ -118,8 +119,8 @@ def test_out_unwritable_directory_is_refused(below, tmp_path, capsys, no_run, mo
             def refuse(*args, **kwargs):
                 raise PermissionError(13, "Permission denied (cannot write)")
 
-            monkeypatch.setattr(simulation.run.tempfile, "mkstemp", refuse)
-            monkeypatch.setattr(simulation.run.os, "makedirs", refuse)
+            monkeypatch.setattr(simulation.batch.out_paths.tempfile, "mkstemp", refuse)
+            monkeypatch.setattr(simulation.batch.out_paths.os, "makedirs", refuse)
         out = locked / "new" if below else locked
         assert _code(["run", str(_scenario(tmp_path)), "--out", str(out)]) == 2
         _one_error_line(capsys, f"error: {out}: ", "--out must be a writable directory", "cannot write")
@@ -133,7 +134,7 @@ def test_out_unwritable_is_refused_even_as_root(tmp_path, capsys, no_run, monkey
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(simulation.run.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(simulation.batch.out_paths.tempfile, "mkstemp", refuse)
     out = tmp_path / "new" / "deeper"
     assert _code(["run", str(_scenario(tmp_path)), "--out", str(out)]) == 2
     _one_error_line(capsys, f"error: {out}: ", "--out must be a writable directory",

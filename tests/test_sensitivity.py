@@ -261,19 +261,22 @@ def test_quick_needs_a_quick_table(tmp_path, capsys):
 
 
 def test_another_study_in_the_output_directory_is_refused(tmp_path, capsys):
-    text = GOOD.replace('name = "s"', 'name = "s"\nfunction = "simulation.sensitivity.functions:'
+    (tmp_path / "functions.py").write_text(
+        "from simulation.sensitivity.functions import linear_with_inert  # noqa: F401\n")
+    text = GOOD.replace('name = "s"', 'name = "s"\nfunction = "functions:'
                         'linear_with_inert"').replace(
         'outcomes = ["employment_rate_6m"]', 'outcomes = ["y"]').replace(
         'contact_rate = "plausible"', "x1 = [0, 1]\nx2 = [0, 1]\nx3 = [0, 1]\nx4 = [0, 1]")
     path = _write(tmp_path, text)
     out = tmp_path / "o"
-    assert main(["sensitivity", str(path), "--out", str(out), "--quiet"]) == 0
-    assert main(["sensitivity", str(path), "--out", str(out)]) == 2
+    flag = "--allow-function"
+    assert main(["sensitivity", str(path), "--out", str(out), "--quiet", flag]) == 0
+    assert main(["sensitivity", str(path), "--out", str(out), flag]) == 2
     assert "--resume" in capsys.readouterr().err
     other = _write(tmp_path, text.replace("x4 = [0, 1]", "x4 = [0, 2]"), "t.toml")
-    assert main(["sensitivity", str(other), "--out", str(out), "--resume"]) == 2
+    assert main(["sensitivity", str(other), "--out", str(out), "--resume", flag]) == 2
     assert "another study" in capsys.readouterr().err
-    assert main(["sensitivity", str(path), "--out", str(out), "--resume", "--quiet"]) == 0
+    assert main(["sensitivity", str(path), "--out", str(out), "--resume", "--quiet", flag]) == 0
 
 
 # --------------------------------------------------------------------------- resume

@@ -53,6 +53,7 @@ from typing import Any
 
 from simulation.batch.designs import design_factors, parse_design
 from simulation.batch.runner import RunSpec, plan_runs, stable_hash
+from simulation.batch.study_checks import check_measurable
 from simulation.errors import InputError
 from simulation.parameters import PARAMETERS, suggest
 from simulation.scenarios import check_population, load_scenario, read_toml, scenario_from_dict
@@ -217,6 +218,10 @@ def load_batch(path: str | Path, max_runs: int | None = MAX_RUNS, ci_width: bool
     outcomes = _check_outcomes(settings.get("outcomes"), "outcomes", all_names, source)
     report = _check_outcomes(settings.get("report"), "report", outcomes or all_names, source,
                              "an outcome kept by batch.outcomes" if outcomes else "")
+    years = settings.get("years", 15)
+    named = [(o, "batch.outcomes") for o in outcomes or ()] + [(o, "batch.report")
+                                                                for o in report or ()]
+    check_measurable(named, years, "batch.years", scenarios.values(), source)
     if report is None:
         report = tuple(o for o in main if outcomes is None or o in outcomes)
     replicates = settings.get("replicates", 10)
@@ -227,7 +232,7 @@ def load_batch(path: str | Path, max_runs: int | None = MAX_RUNS, ci_width: bool
                          f"got {max_replicates}")
     batch = Batch(
         name=settings["name"], scenarios=scenarios, replicates=replicates,
-        seed=settings.get("seed", 0), years=settings.get("years", 15), reference=reference,
+        seed=settings.get("seed", 0), years=years, reference=reference,
         outcomes=outcomes, report=report,
         keep_timeseries=settings.get("keep_timeseries", False),
         common_random_numbers=settings.get("common_random_numbers", True),

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 from pathlib import Path
 
@@ -104,15 +103,18 @@ def _check_args(args: argparse.Namespace) -> str:
         from simulation.batch.dask_backend import check_scheduler
 
         check_scheduler(args.scheduler)
-    check_out(Path(args.out))
+    check_out(args.out)
     return backend
 
 
 def study_command(subparsers, name: str, help: str, description: str, file_help: str,
-                  what: str, run) -> None:
+                  what: str, run):
     """Add a study subcommand (``sensitivity``, ``calibrate``, ``discover``) whose ``run(args)`` works.
 
     It takes FILE, ``--out``, the runner options, ``--quick``, ``--max-runs`` and ``--quiet``.
+
+    Returns:
+        The subcommand's parser (to add options of its own).
     """
     cmd = subparsers.add_parser(name, help=help, description=description)
     cmd.add_argument("file", help=file_help)
@@ -123,6 +125,7 @@ def study_command(subparsers, name: str, help: str, description: str, file_help:
                      help=f"refuse a {what} of more model runs than this (default {MAX_RUNS:,})")
     cmd.add_argument("--quiet", action="store_true", help="no progress bar")
     cmd.set_defaults(func=run)
+    return cmd
 
 
 def study_backend(args: argparse.Namespace) -> str:
@@ -149,7 +152,7 @@ def run_study(args: argparse.Namespace, backend: str, run) -> int:
         from simulation.batch.dask_backend import check_scheduler
 
         check_scheduler(args.scheduler)
-    check_out(Path(args.out))
+    check_out(args.out)
     try:
         result = run(resume=args.resume, backend=backend, workers=args.workers,
                      scheduler=args.scheduler, chunk_size=args.chunk_size,
@@ -167,25 +170,15 @@ def run_study(args: argparse.Namespace, backend: str, run) -> int:
     return 0
 
 
-def check_out(out: Path) -> None:
-    """Refuse an --out that is not a writable directory and cannot be created as one."""
-    if out.exists():
-        if not out.is_dir():
-            raise InputError(str(out), "--out", "--out must be a directory; a file is in the way")
-        if not os.access(out, os.W_OK | os.X_OK):
-            raise InputError(str(out), "--out", "--out directory is not writable")
-        return
-    if out.is_symlink():
-        raise InputError(str(out), "--out", "--out is a broken symbolic link")
-    ancestor = out.absolute().parent
-    while not ancestor.exists() and ancestor != ancestor.parent:
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise InputError(str(out), "--out",
-                         f"--out cannot be created: {ancestor} is a file, not a directory")
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise InputError(str(out), "--out",
-                         f"--out cannot be created: directory {ancestor} is not writable")
+def check_out(out: str | Path) -> Path:
+    """Refuse an --out that is not a writable directory and cannot be created as one.
+
+    The one check of output directories every command shares
+    (:func:`simulation.batch.out_paths.check_out_dir`).
+    """
+    from simulation.batch.out_paths import check_out_dir
+
+    return check_out_dir(out, "--out")
 
 
 def _check_wtp(args: argparse.Namespace) -> None:
@@ -326,6 +319,7 @@ def _evaluation_section(summary, reference: str | None, args, root: Path,
 
     wtp = args.wtp if args.wtp is not None else (batch_wtp if batch_wtp is not None
                                                  else DEFAULT_WTP)
+    summary = _finite_measures(summary)
     table = evaluate(summary, reference, wtp=wtp, effect=args.effect)
     if table.empty:
         return ""
@@ -342,6 +336,29 @@ def _evaluation_section(summary, reference: str | None, args, root: Path,
     if args.format != "markdown":
         return ""
     return format_evaluation(table, reference) + format_alternative(alternative)
+
+
+def _finite_measures(summary):
+    """The runs whose evaluation measures (effects and costs) all have a value.
+
+    A run without one (NaN) cannot be paired; it is left out, with one
+    ``warning:`` line per measure naming it, how many runs lack it and why.
+    """
+    import numpy as np
+
+    from simulation.batch.study_checks import nan_reason
+    from simulation.evaluation import EFFECTS, PERSPECTIVES
+
+    measures = [m for m in (*EFFECTS, *PERSPECTIVES.values()) if m in summary.columns]
+    if not measures:
+        return summary
+    bad = ~np.isfinite(summary[measures].to_numpy(float))
+    for j, measure in enumerate(measures):
+        if bad[:, j].any():
+            print(f"warning: {measure} has no value in {int(bad[:, j].sum())} of {len(summary)} "
+                  f"runs ({nan_reason(measure)}); those runs are left out of the evaluation",
+                  file=sys.stderr)
+    return summary[~bad.any(axis=1)] if bad.any() else summary
 
 
 def _write_evaluation(summary, table, alternative, reference: str, root: Path,
@@ -390,7 +407,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     _check_wtp(args)
     if args.figure is not None:
+        from simulation.batch.out_paths import check_out_file
+
         check_image_path(args.figure, "--figure")
+        if not args.no_figure:
+            check_out_file(args.figure, "--figure")
     store = ResultsStore.open(args.dir)
     meta = store.manifest.get("meta", {})
     reference = meta.get("reference")

@@ -12,9 +12,18 @@ workers, a run waiting on a worker that keeps dying can be recorded as failed
 too (``--resume`` retries it).
 
 A scheduler address is checked before anything runs (:func:`check_scheduler`):
-a malformed address or a scheduler that cannot be reached within
-:data:`CONNECT_TIMEOUT` seconds is an :class:`~simulation.errors.InputError`
-(one ``error:`` line, exit code 2), not a traceback.  On Ctrl-C the
+a malformed address, a scheduler that cannot be reached within
+:data:`CONNECT_TIMEOUT` seconds, or a peer that does not answer as a Dask
+scheduler (a port that accepts and never speaks, an HTTP server) is an
+:class:`~simulation.errors.InputError` (one ``error:`` line, exit code 2),
+not a traceback or a hang.
+
+While the batch runs, a scheduler that goes away (killed, its machine
+lost) ends it with a :class:`~simulation.batch.backends.BackendError` (one
+line; every run finished so far is stored, ``--resume`` continues), and a
+scheduler without workers for :data:`NO_WORKERS_WARNING` seconds gets a
+``warning:`` line saying how many runs are waiting (they run when workers
+join; or stop, and ``--resume`` finishes the job).  On Ctrl-C the
 LocalCluster's workers stay quiet (they ignore SIGINT, see :func:`dask_setup`)
 and the parent closes them.
 
@@ -39,31 +48,52 @@ from __future__ import annotations
 import logging
 import signal
 import socket
+import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 
-from simulation.batch.backends import MAX_KILLS, killed_result, refuse_unguarded_spawn
+from simulation.batch.backends import (
+    MAX_KILLS,
+    BackendError,
+    killed_result,
+    refuse_unguarded_spawn,
+)
 from simulation.batch.specs import FAILED, RunResult, RunSpec, chunked
 from simulation.batch.start_method import concurrent_forks_refused, worker_context
 from simulation.batch.task import ModelTask, run_chunk
 from simulation.errors import InputError
 
 CONNECT_TIMEOUT = 10.0
-"""Seconds to wait for a Dask scheduler before giving up."""
+"""Seconds to wait for a Dask scheduler (to connect, and to answer) before giving up."""
+
+NO_WORKERS_WARNING = 60.0
+"""Seconds a scheduler may have no worker, while runs wait, before a warning says so."""
+
+POLL = 0.05
+"""Seconds between looks at finished tasks while none is ready."""
+
+HEALTH_EVERY = 1.0
+"""Seconds between checks of the scheduler's workers while no task finishes."""
 
 EXAMPLE_ADDRESS = "tcp://10.0.0.5:8786"
 
 
-def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT) -> str:
+def check_scheduler(address: str, timeout: float | None = None) -> str:
     """Check that a Dask scheduler address is well formed and answers; call before creating a store.
 
     A TCP or TLS address is checked by opening a plain socket to it (refused
-    at once when nothing listens there); other schemes (``inproc``, ``ucx``,
-    ``ws``) only by parsing.
+    at once when nothing listens there); a TCP address then by asking the
+    peer who it is, as a Dask client does, so that a port that accepts and
+    never speaks, or one where another server listens, is refused within
+    ``timeout`` instead of hanging.  Other schemes (``inproc``, ``ucx``,
+    ``ws``) are checked only by parsing.
 
     Args:
         address: e.g. ``tcp://10.0.0.5:8786`` or ``10.0.0.5:8786``.
-        timeout: seconds to wait for the connection.
+        timeout: seconds to wait for the connection and for the answer
+            (default :data:`CONNECT_TIMEOUT`).
 
     Returns:
         The address with its scheme (``tcp://10.0.0.5:8786``).
@@ -74,6 +104,7 @@ def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT) -> str:
     from distributed.comm.addressing import parse_address, parse_host_port, unparse_address
     from distributed.comm.registry import get_backend
 
+    timeout = CONNECT_TIMEOUT if timeout is None else timeout
     text = str(address).strip()
     try:
         scheme, location = parse_address(text, strict=False)
@@ -93,7 +124,64 @@ def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT) -> str:
             pass
     except OSError as exc:
         raise InputError("", "scheduler", _unreachable(full, timeout, exc)) from None
+    if scheme == "tcp":
+        _check_identity(full, timeout)
     return full
+
+
+def _check_identity(address: str, timeout: float) -> None:
+    """Refuse a peer that does not answer as a Dask scheduler within ``timeout`` seconds.
+
+    The question runs on an event loop of its own, in a thread of its own,
+    so it works from a notebook (whose loop is running) and leaves no thread.
+    """
+    answer: dict = {}
+
+    def ask() -> None:
+        import asyncio
+
+        from distributed.comm import connect
+
+        async def identity():
+            comm = await connect(address, timeout=timeout)
+            try:
+                await comm.write({"op": "identity", "reply": True})
+                return await comm.read()
+            finally:
+                comm.abort()
+
+        try:
+            answer["reply"] = asyncio.run(asyncio.wait_for(identity(), timeout))
+        except BaseException as exc:  # reported by the caller
+            answer["error"] = exc
+
+    with quiet_distributed():
+        thread = threading.Thread(target=ask, name="iesim-scheduler-check", daemon=True)
+        thread.start()
+        thread.join(timeout + 5)
+    reply, error = answer.get("reply"), answer.get("error")
+    if thread.is_alive() or isinstance(error, TimeoutError):
+        raise InputError("", "scheduler", f"the peer at {address} accepts connections but gave "
+                         f"no answer within {timeout:g} s; is it a Dask scheduler? nothing ran")
+    if error is not None or not isinstance(reply, dict) or reply.get("type") != "Scheduler":
+        said = (f"{type(error).__name__}: {error}" if error is not None
+                else f"it answered {str(reply)[:80]!r}")
+        raise InputError("", "scheduler", f"the peer at {address} is not a Dask scheduler "
+                         f"({said}); nothing ran")
+
+
+@contextmanager
+def quiet_distributed():
+    """Silence the ``distributed`` loggers (connection noise when a peer goes away)."""
+    logs = [logging.getLogger(name) for name in ("distributed", "tornado", "asyncio")]
+    levels = [log.level for log in logs]
+    for log in logs:
+        log.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for log, level in zip(logs, levels, strict=True):
+            log.setLevel(level)
 
 
 def _unreachable(address: str, timeout: float, exc: BaseException) -> str:
@@ -184,30 +272,76 @@ def run_dask(
     workers: int,
     chunk_size: int | None,
     scheduler: str | None = None,
-    timeout: float = CONNECT_TIMEOUT,
+    timeout: float | None = None,
 ) -> None:
     """Run specs on a Dask cluster (a new LocalCluster unless ``scheduler`` is given).
 
     Raises:
-        InputError: ``scheduler`` is malformed or cannot be reached.
-        BackendError: spawned workers would re-run an unguarded main script.
+        InputError: ``scheduler`` is malformed, cannot be reached or is no Dask scheduler.
+        BackendError: spawned workers would re-run an unguarded main script, or
+            the scheduler went away during the batch (what finished is delivered).
     """
+    timeout = CONNECT_TIMEOUT if timeout is None else timeout
+    client, cluster = _connect(scheduler, workers, timeout)
+    try:
+        with quiet_distributed() if scheduler else _nothing():
+            _run_tasks(client, task, specs, deliver, workers, chunk_size,
+                       scheduler or "the LocalCluster")
+    finally:
+        _close_quietly(client, cluster)
+
+
+@contextmanager
+def _nothing():
+    yield
+
+
+def _warn(message: str) -> None:
+    """Say something about the batch on standard error (tests replace this)."""
+    print(f"warning: {message}", file=sys.stderr, flush=True)
+
+
+def _run_tasks(client, task, specs, deliver, workers, chunk_size, where: str) -> None:
+    """Submit the chunks and hand back each result; watch the scheduler and its workers."""
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
 
-    client, cluster = _connect(scheduler, workers, timeout)
-    try:
-        chunks = {}
-        done = as_completed()
+    chunks: dict[str, list[RunSpec]] = {}
+    done = as_completed()
+    delivered = 0
 
-        def submit(chunk: list[RunSpec]) -> None:
-            future = client.submit(run_chunk, task, chunk, pure=False)
-            chunks[future.key] = chunk
-            done.add(future)
+    def submit(chunk: list[RunSpec]) -> None:
+        future = client.submit(run_chunk, task, chunk, pure=False)
+        chunks[future.key] = chunk
+        done.add(future)
 
-        for chunk in chunked(specs, chunk_size, workers):
-            submit(chunk)
-        for future in done:
+    def give(result: RunResult) -> None:
+        nonlocal delivered
+        delivered += 1
+        deliver(result)
+
+    def lost(why: str) -> BackendError:
+        waiting = sum(len(c) for c in chunks.values())
+        return BackendError(f"lost the Dask scheduler at {where} ({why}); the {delivered} runs "
+                            f"finished in this session are stored, {waiting} were still to come: "
+                            "run the same command with --resume once the scheduler is back")
+
+    for chunk in chunked(specs, chunk_size, workers):
+        submit(chunk)
+    watch = _Watch(client)
+    while not done.is_empty():
+        if not done.has_ready():
+            pending = sum(len(c) for c in chunks.values())
+            problem = watch.check(pending, where)
+            if problem:
+                raise lost(problem)
+            time.sleep(POLL)
+            continue
+        watch.progress()
+        for future in done.next_batch(block=False):
+            if future.cancelled() or client.status != "running":
+                raise lost("the connection closed" if client.status != "running"
+                           else "its tasks were cancelled")
             chunk = chunks.pop(future.key)
             try:
                 results = future.result()
@@ -216,16 +350,59 @@ def run_dask(
                     for spec in chunk:
                         submit([spec])
                 else:
-                    deliver(killed_result(chunk[0], "(Dask KilledWorker)"))
+                    give(killed_result(chunk[0], "(Dask KilledWorker)"))
                 continue
             except Exception as exc:  # e.g. the task cannot be unpickled on a worker
+                if client.status != "running":
+                    chunks[future.key] = chunk
+                    raise lost("the connection closed") from None
                 for spec in chunk:
-                    deliver(RunResult(spec.run_id, FAILED,
-                                      error=f"dask: {type(exc).__name__}: {exc}"[:500]))
+                    give(RunResult(spec.run_id, FAILED,
+                                   error=f"dask: {type(exc).__name__}: {exc}"[:500]))
                 continue
             finally:
                 future.release()
             for result in results:
-                deliver(result)
-    finally:
-        _close_quietly(client, cluster)
+                give(result)
+
+
+class _Watch:
+    """While no task finishes: is the scheduler still there, and has it any worker?"""
+
+    def __init__(self, client):
+        self.client = client
+        self.last = 0.0
+        self.empty_since: float | None = None
+        self.warned = False
+
+    def progress(self) -> None:
+        """A task finished: workers are there."""
+        self.empty_since, self.warned = None, False
+
+    def check(self, pending: int, where: str) -> str:
+        """What is wrong (empty when nothing is); warns once per stretch without workers."""
+        now = time.monotonic()
+        if now - self.last < HEALTH_EVERY:
+            return ""
+        self.last = now
+        if self.client.status != "running":
+            return "the connection closed"
+        try:
+            count = len(self.client.nthreads())
+        except Exception as exc:  # the scheduler went away between two looks
+            if self.client.status != "running":
+                return "the connection closed"
+            return f"{type(exc).__name__}: {exc}"
+        if count:
+            self.progress()
+            return ""
+        if self.empty_since is None:
+            self.empty_since = now
+        idle = now - self.empty_since
+        if idle >= NO_WORKERS_WARNING and not self.warned:
+            self.warned = True
+            _warn(f"the Dask scheduler at {where} has had no worker for {idle:.0f} s; "
+                  f"{pending} runs are waiting for one (they run when workers join; or stop "
+                  "with Ctrl-C, finished runs are kept, and run the same command with --resume "
+                  "to finish)")
+        return ""

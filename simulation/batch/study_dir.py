@@ -47,9 +47,13 @@ def claim(out: Path, record: str, key: str, payload: dict[str, Any], resume: boo
                              f"(a {kind} with other settings, which change its numbers); choose "
                              "another --out")
         return
-    out.mkdir(parents=True, exist_ok=True)
     text = json.dumps({"hash": key, **payload}, indent=1, default=str)
-    write_atomically(out / record, lambda p: Path(p).write_text(text, encoding="utf-8"))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        write_atomically(out / record, lambda p: Path(p).write_text(text, encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(str(out), "--out", f"cannot write the {kind} there "
+                         f"({exc.strerror or exc})") from None
 
 
 def record_session(out: Path, seconds: float) -> list[float]:

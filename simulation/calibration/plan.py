@@ -33,9 +33,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from simulation.batch.study_checks import (
+    check_factor_populations,
+    factor_keys,
+    quick_population,
+    quick_table,
+)
 from simulation.errors import InputError
-from simulation.parameters import suggest
-from simulation.scenarios import SEED_RANGE, YEARS_RANGE, scenario_from_dict
+from simulation.scenarios import SEED_RANGE, YEARS_RANGE
 from simulation.sensitivity.study import Factor, registry_factor
 
 SIZES = {  # key: (lowest, highest, default)
@@ -134,31 +139,18 @@ def read_plan(head: dict, source: str, scenario: dict[str, Any], years: int,
              for key, bounds in SIZES.items()}
     seed = _int(head, "seed", SEED_RANGE[0], SEED_RANGE[1] - SEED_ROOM, 0, source, "calibration")
     years = _int(head, "years", *YEARS_RANGE, years, source, "calibration")
+    small = quick_table(head, "calibration.quick", sorted(QUICK_KEYS), source, quick)
     if quick:
-        small = head.get("quick")
-        if not isinstance(small, dict):
-            raise InputError(source, "calibration.quick", "--quick needs a [calibration.quick] "
-                             "table (a small size for CI)")
-        for key in small:
-            if key not in QUICK_KEYS:
-                raise InputError(source, f"calibration.quick.{key}", f"unknown key "
-                                 f"calibration.quick.{key}{suggest(key, QUICK_KEYS)}")
         sizes = {key: _int(small, key, *bounds[:2], sizes[key], source, "calibration.quick")
                  for key, bounds in SIZES.items()}
         years = _int(small, "years", *YEARS_RANGE, years, source, "calibration.quick")
-        if "population" in small:
-            if not isinstance(small["population"], dict):
-                raise InputError(source, "calibration.quick.population",
-                                 "calibration.quick.population must be a table")
-            smaller = scenario_from_dict({"scenario": {"name": "quick"},
-                                          "population": small["population"]}, source).params
-            scenario = {**scenario, **smaller}
-    elif "quick" in head and not isinstance(head["quick"], dict):
-        raise InputError(source, "calibration.quick", "calibration.quick must be a table")
+        scenario = {**scenario, **quick_population(small, "calibration.quick", source)}
     clash = [f.name for f in factors.values() if f.name in scenario]
     if clash:
         raise InputError(source, f"calibration.parameters.{clash[0]}", f"{clash[0]} is set by "
                          "the scenario and also calibrated; remove it from one of them")
+    check_factor_populations(tuple(factors.values()), factor_keys(table),
+                             "calibration.parameters", [("calibration", scenario)], source)
     return Plan(tuple(factors.values()), scenario, seed, years, quick=quick, **sizes)
 
 

@@ -39,6 +39,7 @@ import pandas as pd
 
 from simulation.batch.specs import stable_hash
 from simulation.batch.store import write_atomically
+from simulation.batch.study_checks import nan_reason
 from simulation.batch.study_dir import claim, record_session
 from simulation.calibration import history_matching as hm
 from simulation.calibration.runs import evaluate, parameter_values, point_means, run_variance
@@ -132,6 +133,12 @@ def calibrate(targets: TargetSet, out: str | Path, *, resume: bool = False, task
                 break
         frame = evaluate(plan, fit, parameter_values(plan, x), f"wave{k + 1}", out,
                          plan.replicates, seed=plan.seed + 1 + k, **runner)
+        if k == 0:  # targets the runs leave without a value cannot be emulated: fit the others
+            fit = _measured(fit, frame, warnings)
+            names = [t.name for t in fit]
+            observations = _observations(fit)
+            frame = frame[["point", "replicate", *names]]
+            all_y = np.empty((0, len(names)))
         frame.insert(0, "wave", k + 1)
         y = point_means(frame, names)
         rows.append(_wave_table(plan, k + 1, x, y, names))
@@ -154,11 +161,11 @@ def calibrate(targets: TargetSet, out: str | Path, *, resume: bool = False, task
     confirm_x = _confirmation_points(plan, posterior, design, fit, waves)
     confirm = evaluate(plan, targets.targets, parameter_values(plan, confirm_x), "confirm", out,
                        plan.confirm_replicates, seed=plan.seed + CONFIRM_SEED, **runner)
-    confirmation = _confirmation_table(plan, targets, confirm_x, confirm)
+    confirmation = _confirmation_table(plan, targets, confirm_x, confirm, fit)
     confirmation["log_likelihood"] = hm.log_likelihood(waves[-1].emulators, observations,
                                                        confirm_x)
     _write(out / "confirmation.parquet", confirmation)
-    chosen = _choose(plan, targets, confirmation, warnings)
+    chosen = _choose(plan, fit, confirmation, warnings)
     check = evaluate(plan, targets.targets, [chosen["values"]], "check", out,
                      plan.check_replicates, seed=plan.seed + CHECK_SEED, **runner)
     table = check_table(targets, check)
@@ -179,6 +186,33 @@ def calibrate(targets: TargetSet, out: str | Path, *, resume: bool = False, task
         draw(result)
     write_atomically(out / "report.md", lambda p: Path(p).write_text(report(result), encoding="utf-8"))
     return result
+
+
+MEASURED_SHARE = 0.5
+"""A fitted target with a value at fewer of the first wave's points than this share is not fitted."""
+
+
+def _measured(fit: tuple[Target, ...], frame: pd.DataFrame, warnings: list[str]):
+    """The fitted targets the first wave's runs measure; each one left out is named, and why.
+
+    Raises:
+        RuntimeError: no fitted target is measured.
+    """
+    kept, dropped = [], []
+    for target in fit:
+        means = frame.groupby("point")[target.name].mean()
+        share = float(np.isfinite(means.to_numpy(float)).mean()) if len(means) else 0.0
+        if share >= MEASURED_SHARE:
+            kept.append(target)
+            continue
+        why = "; ".join(f"{o}: {nan_reason(o)}" for o in target.outcomes)
+        dropped.append(f"fitted target {target.name} has a value at {share:.0%} of the first "
+                       f"wave's points ({why})")
+    if not kept:
+        raise RuntimeError("no fitted target can be emulated: " + "; ".join(dropped)
+                           + "; the runs are kept in the output directory")
+    warnings += [f"{d}, so it is left out of the fit (its check still runs)" for d in dropped]
+    return tuple(kept)
 
 
 def _observations(fit: tuple[Target, ...]):
@@ -278,10 +312,10 @@ def _met(target: Target, value: float) -> bool:
     return bool(value > 0)
 
 
-def _confirmation_table(plan, targets: TargetSet, x: np.ndarray, runs: pd.DataFrame):
+def _confirmation_table(plan, targets: TargetSet, x: np.ndarray, runs: pd.DataFrame,
+                        fit: tuple[Target, ...]):
     names = [t.name for t in targets.targets]
     means = pd.DataFrame(point_means(runs, names), columns=names)
-    fit = targets.used("fit")
     table = pd.concat([pd.DataFrame({"point": np.arange(len(x))}),
                        pd.DataFrame(x, columns=[f"u_{n}" for n in plan.names]),
                        pd.DataFrame(parameter_values(plan, x)), means], axis=1)
@@ -292,14 +326,14 @@ def _confirmation_table(plan, targets: TargetSet, x: np.ndarray, runs: pd.DataFr
     return table
 
 
-def _choose(plan, targets: TargetSet, confirmation: pd.DataFrame, warnings) -> dict:
+def _choose(plan, fit: tuple[Target, ...], confirmation: pd.DataFrame, warnings) -> dict:
     """Among confirmed points meeting most fitted targets, the emulators' most likely; rounded.
 
     The confirmed means decide which points qualify; among those, the last
     wave's emulators (which pool every run) rank them, so that the choice
     does not chase one point's lucky replicates.
     """
-    n_fit = len(targets.used("fit"))
+    n_fit = len(fit)
     best = confirmation.sort_values(["fit_met", "log_likelihood"],
                                     ascending=[False, False]).iloc[0]
     if best["fit_met"] < n_fit:

@@ -37,6 +37,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from simulation.batch.study_checks import check_measurable, corners
 from simulation.calibration.plan import PLAN_KEYS, Plan, read_plan
 from simulation.errors import InputError
 from simulation.parameters import suggest
@@ -117,11 +118,14 @@ class TargetSet:
         return tuple(t for t in self.targets if t.use == use)
 
 
-def load_targets(path: str | Path, quick: bool = False) -> TargetSet:
+def load_targets(path: str | Path, quick: bool = False, every_variant: bool = False) -> TargetSet:
     """Read and validate a target file (see the module docstring).
 
     The ``[calibration]`` table may also hold how to calibrate
     (:mod:`simulation.calibration.plan`); ``quick`` takes its quick size.
+    The quick table is checked either way; whether the runs can measure the
+    targets, for the size asked for (both with ``every_variant``, as
+    ``iesim validate`` does).
 
     Raises:
         InputError: for any bad input, naming the file and the key.
@@ -168,8 +172,20 @@ def load_targets(path: str | Path, quick: bool = False) -> TargetSet:
     if not isinstance(description, str):
         raise InputError(source, "calibration.description",
                          f"calibration.description must be a string; got {description!r}")
-    plan = read_plan(head, source, scenario, years, quick)
-    return TargetSet(name, tuple(targets), scenario, description, source, plan)
+    plans = {False: read_plan(head, source, scenario, years)}
+    if quick or head.get("quick") is not None:  # the quick table is checked either way
+        plans[True] = read_plan(head, source, scenario, years, quick=True)
+    for is_quick, plan in plans.items():
+        if plan is None or not (every_variant or is_quick == quick):
+            continue
+        years_key = ("calibration.quick.years" if is_quick and "years" in head["quick"]
+                     else "calibration.years" if "years" in head else "calibration.scenario")
+        named = [(o, f"target[{i}].{key}") for i, t in enumerate(targets)
+                 for o, key in zip(t.outcomes, ("outcome",) if t.kind == "level"
+                                   else ("greater", "lesser"), strict=True)]
+        check_measurable(named, plan.years, years_key, corners(plan.scenario, plan.factors),
+                         source)
+    return TargetSet(name, tuple(targets), scenario, description, source, plans[quick])
 
 
 def _string(table, key, source, where) -> str:

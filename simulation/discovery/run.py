@@ -30,6 +30,7 @@ import pandas as pd
 
 from simulation.batch.specs import stable_hash
 from simulation.batch.store import write_atomically
+from simulation.batch.study_checks import nan_reason
 from simulation.batch.study_dir import claim, record_session
 from simulation.discovery import boxes, cart, figures
 from simulation.discovery.report import report
@@ -37,6 +38,9 @@ from simulation.discovery.study import Discovery, unit_design
 from simulation.sensitivity.run import write_samples
 from simulation.sensitivity.runs import evaluate
 from simulation.sensitivity.sampling import value_matrix
+
+MIN_KNOWN = 10
+"""Fewest points with a value of the case's outcome that the analysis goes on with."""
 
 
 @dataclass
@@ -92,6 +96,12 @@ def run_discovery(discovery: Discovery, out: str | Path, *, resume: bool = False
 
     x = value_matrix(study, unit)
     points = _points(discovery, x, values)
+    known = points[f"effect_{discovery.outcome}"].notna().to_numpy()
+    if known.sum() < MIN_KNOWN:
+        raise RuntimeError(f"the case's outcome {discovery.outcome} has a paired effect at "
+                           f"{int(known.sum())} of {len(known)} points, too few to find where the "
+                           f"case concentrates ({nan_reason(discovery.outcome)}); the runs are "
+                           "kept in the output directory")
     found, known = find_boxes(discovery, points)
     y = points["case"].to_numpy(bool)
     low, high = ranges(discovery)
@@ -208,8 +218,13 @@ def _warnings(discovery, points, known, found, uncertain) -> list[str]:
     out = []
     missing = int((~known).sum())
     if missing:
-        out.append(f"{missing} points have no value of {discovery.outcome} (NaN); they are left "
-                   "out of PRIM and CART (run more years?)")
+        out.append(f"{missing} points have no value of {discovery.outcome} (NaN: "
+                   f"{nan_reason(discovery.outcome)}); they are left out of PRIM and CART")
+    for outcome in discovery.study.outcomes[1:]:
+        none = int(points[f"effect_{outcome}"].isna().sum())
+        if none:
+            out.append(f"{outcome}: {none} points have no paired effect (NaN: "
+                       f"{nan_reason(outcome)})")
     y = points["case"].to_numpy(bool)[known]
     if known.any() and (y.all() or not y.any()):
         out.append(f"{'every' if y.all() else 'no'} point is a case of interest, so there is "

@@ -51,18 +51,14 @@ from typing import Any
 
 import numpy as np
 
+from simulation.batch.study_checks import factor_keys, quick_population, quick_table
 from simulation.errors import InputError
 from simulation.parameters import suggest
-from simulation.scenarios import (
-    SEED_RANGE,
-    YEARS_RANGE,
-    check_population,
-    read_toml,
-    scenario_from_dict,
-)
+from simulation.scenarios import SEED_RANGE, YEARS_RANGE, read_toml, scenario_from_dict
 from simulation.sensitivity.study import (
     Study,
     apply_fixed,
+    check_runs,
     read_factors,
     read_int,
     read_scenario,
@@ -161,12 +157,18 @@ class Discovery:
                 "boxes": self.boxes, "resamples": self.resamples, "tree_depth": self.tree_depth}
 
 
-def load_discovery(path: str | Path, quick: bool = False) -> Discovery:
+def load_discovery(path: str | Path, quick: bool = False, every_variant: bool = False) -> Discovery:
     """Read and validate a discovery file (see the module docstring).
+
+    The ``[discovery.quick]`` table is checked whether or not ``quick`` is
+    asked for; what the runs can measure and the populations the factors
+    reach, for the variant asked for (both with ``every_variant``, as
+    ``iesim validate`` does).
 
     Args:
         path: the discovery file.
         quick: use the file's ``[discovery.quick]`` size (for CI).
+        every_variant: check the runs of the full and the quick size alike.
 
     Raises:
         InputError: for any bad input, naming the file and the key.
@@ -200,23 +202,32 @@ def load_discovery(path: str | Path, quick: bool = False) -> Discovery:
               in SHARES.items()}
     common = {k: v for k, v in data.items() if k not in ("discovery", "factors")}
     fixed = scenario_from_dict({"scenario": {"name": "fixed"}, **common}, source).params
-    if quick:
-        ints, fixed = _quick(table, ints, fixed, source)
+    quick_ints, quick_fixed = _quick(table, ints, fixed, source, quick)
     outcome, rule, threshold = _case(table.get("case"), source)
     outcomes = _outcomes(table, outcome, source)
-    reference, policy = _target(table.get("target"), Path(path).parent, source)
+    arms = _target(table.get("target"), Path(path).parent, source)
     factors = read_factors(data.get("factors"), source, None)
-    reference, policy = apply_fixed(fixed, reference, policy, factors, source)
-    for arm, params in (("reference", reference), ("policy", policy)):
-        check_population(params, source, f"the {arm} scenario: ")
-    study = Study(name=name, method="latin hypercube", factors=factors, outcomes=outcomes,
-                  replicates=ints["replicates"], seed=read_int(table, "seed", *SEED_RANGE, 0,
-                                                               source, "discovery"),
-                  years=ints["years"], size={"samples": ints["samples"]}, target="effect",
-                  reference=reference, policy=policy, description=description, source=source)
-    return Discovery(study=study, outcome=outcome, rule=rule, threshold=threshold,
-                     boxes=ints["boxes"], resamples=ints["resamples"],
-                     tree_depth=ints["tree_depth"], **shares)
+    seed = read_int(table, "seed", *SEED_RANGE, 0, source, "discovery")
+    variants = [(False, ints, fixed)] + ([(True, quick_ints, quick_fixed)] if quick_ints else [])
+    chosen = None
+    for is_quick, sizes, settings in variants:
+        reference, policy = apply_fixed(settings, *arms, factors, source)
+        study = Study(name=name, method="latin hypercube", factors=factors, outcomes=outcomes,
+                      replicates=sizes["replicates"], seed=seed, years=sizes["years"],
+                      size={"samples": sizes["samples"]}, target="effect", reference=reference,
+                      policy=policy, description=description, source=source)
+        years_key = ("discovery.quick.years" if is_quick and "years" in table["quick"]
+                     else "discovery.years")
+        named = [(outcome, "discovery.case.outcome")] + [(o, "discovery.outcomes")
+                                                         for o in outcomes[1:]]
+        if every_variant or is_quick == quick:
+            check_runs(study, factor_keys((data.get("factors") or {}).get("parameters")),
+                       "factors.parameters", named, years_key)
+        if is_quick == quick:
+            chosen = Discovery(study=study, outcome=outcome, rule=rule, threshold=threshold,
+                               boxes=sizes["boxes"], resamples=sizes["resamples"],
+                               tree_depth=sizes["tree_depth"], **shares)
+    return chosen
 
 
 def unit_design(discovery: Discovery) -> np.ndarray:
@@ -240,26 +251,15 @@ def _share(table, key, top, default, source):
     return float(value)
 
 
-def _quick(table, ints, fixed, source):
-    quick = table.get("quick")
+def _quick(table, ints, fixed, source, required):
+    """The quick sizes and fixed settings (None, None without a quick table); always checked."""
     where = "discovery.quick"
+    quick = quick_table(table, where, QUICK_KEYS, source, required)
     if quick is None:
-        raise InputError(source, where, f"--quick needs a [{where}] table (a small size for CI)")
-    if not isinstance(quick, dict):
-        raise InputError(source, where, f"{where} must be a table")
-    for key in quick:
-        if key not in QUICK_KEYS:
-            raise InputError(source, f"{where}.{key}", f"unknown key {where}.{key} (allowed: "
-                             f"{', '.join(QUICK_KEYS)}){suggest(key, QUICK_KEYS)}")
+        return None, None
     ints = {**ints, **{key: read_int(quick, key, INTS[key][0], INTS[key][1], ints[key], source,
                                      where) for key in QUICK_KEYS[:-1] if key in quick}}
-    if "population" in quick:
-        if not isinstance(quick["population"], dict):
-            raise InputError(source, f"{where}.population", f"{where}.population must be a table")
-        smaller = scenario_from_dict({"scenario": {"name": "quick"},
-                                      "population": quick["population"]}, source).params
-        fixed = {**fixed, **smaller}
-    return ints, fixed
+    return ints, {**fixed, **quick_population(quick, where, source)}
 
 
 def _case(case, source):

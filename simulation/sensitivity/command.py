@@ -15,13 +15,16 @@ from simulation.errors import InputError
 
 def register(subparsers) -> None:
     """Add ``sensitivity`` to the ``iesim`` parser."""
-    study_command(
+    cmd = study_command(
         subparsers, "sensitivity",
         help="run a sensitivity file (Morris, Sobol or PAWN) into a directory",
         description="Sample the file's factors with SALib, run every point through the batch "
         "runner (resumable, on processes or Dask), and write index tables, figures and a report.",
         file_help="sensitivity TOML file (scenarios/sensitivity/*.toml)", what="study",
         run=cmd_sensitivity)
+    cmd.add_argument("--allow-function", action="store_true",
+                     help="run the file's sensitivity.function instead of the model (it imports "
+                          "and runs Python code: a module file relative to the study file)")
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
@@ -33,7 +36,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from simulation.sensitivity.study import load_study, runs
 
     backend = study_backend(args)
-    study = load_study(args.file, quick=args.quick)
+    study = load_study(args.file, quick=args.quick, allow_function=args.allow_function)
     cap = args.max_runs or MAX_RUNS
     if runs(study) > cap:
         raise InputError(study.source, "--max-runs",

@@ -29,12 +29,13 @@ import pandas as pd
 
 from simulation.batch.specs import stable_hash
 from simulation.batch.store import write_atomically
+from simulation.batch.study_checks import nan_reason
 from simulation.batch.study_dir import claim
 from simulation.errors import InputError
 from simulation.sensitivity import figures, indices
 from simulation.sensitivity.runs import evaluate, point_means
 from simulation.sensitivity.sampling import unit_sample, value_matrix
-from simulation.sensitivity.study import Study, runs, sample_points
+from simulation.sensitivity.study import Study, function_name, runs, sample_points
 
 
 @dataclass
@@ -94,6 +95,8 @@ def run_study(study: Study, out: str | Path, *, resume: bool = False, task=None,
     write_atomically(out / "results.parquet", lambda p: values.to_parquet(p, index=False))
     y = point_means(study, values)
     table = indices.analyse(study, unit, y)
+    if table.empty:
+        raise RuntimeError(_nothing_to_analyse(study, y))
     noise = indices.seed_noise(study, values)
     spread = indices.spread(study, y)
     floor = indices.morris_noise(study, unit, values) if study.method == "morris" else None
@@ -114,6 +117,17 @@ def run_study(study: Study, out: str | Path, *, resume: bool = False, task=None,
         draw(result)
     write_atomically(out / "report.md", lambda p: Path(p).write_text(report(result), encoding="utf-8"))
     return result
+
+
+def _nothing_to_analyse(study: Study, y: np.ndarray) -> str:
+    """Why no outcome has indices: each outcome's points without a value, and why they have none."""
+    parts = []
+    for j, outcome in enumerate(study.outcomes):
+        missing = int((~np.isfinite(y[:, j])).sum())
+        why = "" if study.function else f"; {nan_reason(outcome)}"
+        parts.append(f"{outcome}: {missing} of {len(y)} sample points have no value{why}")
+    return ("no outcome has enough sample points with a value to analyse ("
+            + "; ".join(parts) + "); the runs are kept in the output directory")
 
 
 def _prepare(study: Study, out: Path, resume: bool) -> None:
@@ -144,7 +158,8 @@ def _warnings(study, table, flagged, noise, ok, widest, missing) -> list[str]:
     dropped = {"morris": "their trajectories are left out",
                "pawn": "they are left out", "sobol": "a Sobol' design needs every point"}
     for outcome, count in missing.items():
-        out.append(f"{outcome}: {count} sample points have no value (NaN); "
+        why = "" if study.function else f" ({nan_reason(outcome)})"
+        out.append(f"{outcome}: {count} sample points have no value (NaN){why}; "
                    f"{dropped[study.method]}")
     if not ok:
         out.append(f"sample size not enough: the widest 95% interval of "
@@ -198,7 +213,8 @@ def report(result: StudyResult) -> str:
              f"{0 if study.function else runs(study):,}",
              f"- target: {study.target}" + (" (policy minus reference, paired on common random "
                                              "numbers)" if study.target == "effect" else ""),
-             f"- {'function ' + study.function if study.function else f'years per run: {study.years}'}",
+             f"- {f'function {function_name(study.function)}' if study.function
+                  else f'years per run: {study.years}'}",
              f"- seed: {study.seed}; wall time of this session: {result.seconds:.0f} s",
              f"- sample size {'enough' if result.enough else 'NOT enough'}: widest 95% "
              f"interval of {head} {result.widest:.3g} (conf_width {study.conf_width:g})", ""]

@@ -22,7 +22,7 @@ import pandas as pd
 
 from simulation.batch.seeds import replicate_seed
 from simulation.sensitivity.sampling import factor_values, value_matrix
-from simulation.sensitivity.study import Study, load_function
+from simulation.sensitivity.study import Study, function_name, load_function
 
 POLICY, REFERENCE = "policy", "reference"
 
@@ -137,7 +137,7 @@ def _evaluate_function(study: Study, unit: np.ndarray) -> pd.DataFrame:
 
 
 def _as_columns(raw: Any, study: Study, n: int) -> dict[str, np.ndarray]:
-    where = f"{study.function} "
+    where = f"{function_name(study.function)} "
     if isinstance(raw, dict):
         missing = [o for o in study.outcomes if o not in raw]
         if missing:

@@ -35,7 +35,10 @@ and its size, replicates and seed, and the target::
     n_students = 10000
 
 Instead of the model, ``sensitivity.function = "module:function"`` names a
-vectorised Python function taking an ``(n, D)`` array of factor values (and
+vectorised Python function (only with ``allow_function``, ``iesim sensitivity
+--allow-function``: the file then runs code; the module is a file relative
+to the study file, ``functions:ishigami`` for ``functions.py`` beside it or
+``lib/f.py:g``, never one found on ``sys.path``) taking an ``(n, D)`` array of factor values (and
 ``rng=`` if it accepts it) and returning an array of one value per row, or a
 dict of such arrays by outcome name; its factors need explicit ranges.  It
 goes through the same sampling, replicate, target and analysis code.
@@ -46,13 +49,25 @@ the key and what was expected; nothing runs on bad input.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import importlib.util
+import inspect
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from simulation.batch.designs import from_unit
+from simulation.batch.study_checks import (
+    check_factor_populations,
+    check_measurable,
+    corners,
+    factor_keys,
+    quick_population,
+    quick_table,
+)
 from simulation.errors import InputError
 from simulation.parameters import BY_PATH, PARAMETERS, suggest
 from simulation.scenarios import (
@@ -83,7 +98,8 @@ STUDY_KEYS = {
     "conf_width": "a number in (0, 10]",
     "replicate_noise": '"mean" (each point\'s mean over replicates is analysed, and the seed\'s '
                        'share of the variance is reported beside the indices)',
-    "function": "'module:function', a vectorised Python function",
+    "function": "'module:function', a vectorised Python function in a module file relative to "
+                "this file (e.g. 'functions:ishigami' or 'lib/f.py:g')",
     "target": "a table",
     "size": "a table",
     "quick": "a table",
@@ -135,8 +151,8 @@ class Study:
         reference: parameters of the scenario the factors vary around (the
             reference of an effect).
         policy: parameters of the policy scenario of an effect (else None).
-        function: ``module:function`` of a vectorised function, or None for
-            the model.
+        function: a vectorised function (a callable, or its ``module:function``
+            importable name), or None for the model.
         conf_width: a 95% interval narrower than this means the sample is enough.
         description: free text.
         source: the file it came from.
@@ -153,7 +169,7 @@ class Study:
     target: str = "level"
     reference: dict[str, Any] = field(default_factory=dict)
     policy: dict[str, Any] | None = None
-    function: str | None = None
+    function: str | Callable | None = None
     conf_width: float = 0.1
     description: str = ""
     source: str = ""
@@ -174,7 +190,8 @@ class Study:
             "name": self.name, "description": self.description, "source": self.source,
             "method": self.method, "size": dict(self.size), "outcomes": list(self.outcomes),
             "replicates": self.replicates, "seed": self.seed, "years": self.years,
-            "target": self.target, "conf_width": self.conf_width, "function": self.function,
+            "target": self.target, "conf_width": self.conf_width,
+            "function": function_name(self.function),
             "factors": [{"name": f.name, "low": f.low, "high": f.high,
                          "kind": f.kind.__name__, "lever": f.lever} for f in self.factors],
             "reference": dict(self.reference),
@@ -182,12 +199,22 @@ class Study:
         }
 
 
-def load_study(path: str | Path, quick: bool = False) -> Study:
+def load_study(path: str | Path, quick: bool = False, allow_function: bool = False,
+               every_variant: bool = False) -> Study:
     """Read and validate a sensitivity file (see the module docstring).
+
+    The ``[sensitivity.quick]`` table, when present, is checked (its keys and
+    values) whether or not ``quick`` is asked for.  What its runs can do (the
+    outcomes they can measure, the populations their factors reach) is
+    checked for the variant asked for, and for both with ``every_variant``
+    (``iesim validate``), so a file that validates also runs with ``--quick``.
 
     Args:
         path: the sensitivity file.
         quick: use the file's ``[sensitivity.quick]`` size (for CI).
+        allow_function: allow ``sensitivity.function`` (it imports and runs
+            Python code named by the file; ``iesim sensitivity --allow-function``).
+        every_variant: check the runs of the full and the quick size alike.
 
     Raises:
         InputError: for any bad input, naming the file and the key.
@@ -198,6 +225,17 @@ def load_study(path: str | Path, quick: bool = False) -> Study:
     if not isinstance(table, dict):
         raise InputError(source, "sensitivity",
                          "missing table [sensitivity] (with name, method and outcomes)")
+    function = _function(table, source, Path(path).parent, allow_function)
+    full = _read_study(data, table, path, False, function, every_variant or not quick)
+    if not quick and table.get("quick") is None:
+        return full
+    small = _read_study(data, table, path, True, function, every_variant or quick)
+    return small if quick else full
+
+
+def _read_study(data: dict, table: dict, path: str | Path, quick: bool, function,
+                check: bool) -> Study:
+    source = str(path)
     for key in ("scenario", "batch"):
         if key in data:
             raise InputError(source, key, f"a sensitivity file has [sensitivity], not [{key}]")
@@ -213,7 +251,6 @@ def load_study(path: str | Path, quick: bool = False) -> Study:
     if method not in METHODS:
         raise InputError(source, "sensitivity.method",
                          f"sensitivity.method must be {STUDY_KEYS['method']}; got {method!r}")
-    function = _function(table, source)
     here = Path(path).parent
     common = {k: v for k, v in data.items() if k not in ("sensitivity", "factors")}
     if function and common:
@@ -225,9 +262,13 @@ def load_study(path: str | Path, quick: bool = False) -> Study:
     size = _size(table.get("size", {}), method, source)
     replicates = read_int(table, "replicates", 1, 1000, 2, source)
     years = read_int(table, "years", *YEARS_RANGE, 12, source)
+    years_key = "sensitivity.years"
+    quick_table(table, "sensitivity.quick", (*SIZE_KEYS[method], *QUICK_EXTRA), source, quick)
     if quick:
         size, replicates, years, fixed = _quick(table, method, size, replicates, years, fixed,
                                                 source, function)
+        if "years" in table["quick"]:
+            years_key = "sensitivity.quick.years"
     target, reference, policy = _target(table, here, source, function)
     factors = read_factors(data.get("factors"), source, function)
     reference, policy = apply_fixed(fixed, reference, policy, factors, source)
@@ -244,16 +285,33 @@ def load_study(path: str | Path, quick: bool = False) -> Study:
         function=function, conf_width=float(width),
         description=_text(table, "description", source) or "", source=source,
     )
-    if not function:
-        for arm, params in (("reference", reference), ("policy", policy)):
-            if params is not None:
-                check_population(params, source, f"the {arm} scenario: ")
+    if check and not function:
+        check_runs(study, factor_keys((data.get("factors") or {}).get("parameters")),
+                   "factors.parameters", [(o, "sensitivity.outcomes") for o in outcomes],
+                   years_key)
     points = sample_points(study)
     if points > MAX_POINTS:
         raise InputError(source, "sensitivity.size",
                          f"the design has {points:,} sample points, more than {MAX_POINTS:,}; "
                          "choose a smaller size")
     return study
+
+
+def check_runs(study: Study, keys: dict[str, str], where: str,
+               outcomes: list[tuple[str, str]], years_key: str) -> None:
+    """Refuse a model study whose runs cannot run or cannot measure its outcomes.
+
+    Every arm's population must be one the model runs, for every factor value
+    in range; and every outcome must be measurable in ``study.years``.
+    """
+    arms = [(arm, params) for arm, params in (("reference", study.reference),
+                                              ("policy", study.policy)) if params is not None]
+    for arm, params in arms:
+        check_population(params, study.source, f"the {arm} scenario: ")
+    check_factor_populations(study.factors, keys, where, arms, study.source)
+    for _, params in arms:
+        check_measurable(outcomes, study.years, years_key, corners(params, study.factors),
+                         study.source)
 
 
 def sample_points(study: Study) -> int:
@@ -295,27 +353,97 @@ def read_int(table, key, low, high, default, source, where="sensitivity"):
     return value
 
 
-def _function(table, source) -> str | None:
+def _function(table, source, here: Path, allow: bool):
+    """The file's ``sensitivity.function``, loaded relative to the file (only when allowed)."""
     spec = table.get("function")
     if spec is None:
         return None
     where = "sensitivity.function"
-    if not isinstance(spec, str) or spec.count(":") != 1:
+    if not isinstance(spec, str) or spec.count(":") != 1 or not all(spec.split(":")):
         raise InputError(source, where, f"{where} must be {STUDY_KEYS['function']}; got {spec!r}")
+    if not allow:
+        raise InputError(source, where, f"{where} = {spec!r} imports and runs Python code named "
+                         "by the file; give --allow-function to run it (the module is looked up "
+                         "relative to the study file)")
     try:
-        load_function(spec)
-    except (ImportError, AttributeError, TypeError) as exc:
-        raise InputError(source, where, f"{where}: cannot load {spec!r} ({exc})") from None
-    return spec
+        return FileFunction(spec, *_load_file_function(spec, here))
+    except InputError as exc:
+        raise InputError(source, where, f"{where}: {exc.message}") from None
+    except Exception as exc:  # the module's own code failed
+        raise InputError(source, where, f"{where}: cannot load {spec!r} ({type(exc).__name__}: "
+                         f"{exc})") from None
 
 
-def load_function(spec: str):
-    """The function a ``module:function`` string names.
+@dataclass(frozen=True)
+class FileFunction:
+    """A study file's function: its ``module:function`` text, where it was found, and itself."""
+
+    spec: str
+    path: str
+    call: Callable = field(repr=False, compare=False)
+
+    def __call__(self, *args, **kwargs):
+        return self.call(*args, **kwargs)
+
+    @property
+    def __signature__(self):
+        return inspect.signature(self.call)
+
+
+def _load_file_function(spec: str, here: Path) -> tuple[str, Callable]:
+    """Import ``module:function`` from a file relative to ``here`` (never from ``sys.path``).
+
+    ``module`` is a dotted name (``lib.models`` is ``here/lib/models.py`` or
+    ``here/lib/models/__init__.py``) or a path ending in ``.py``.
+
+    Raises:
+        InputError: no such file, or no callable of that name in it.
+        Exception: whatever the module's own code raises when it runs.
+    """
+    module, _, attr = spec.partition(":")
+    if module.endswith(".py") or "/" in module:
+        candidates = [here / module]
+    else:
+        parts = module.split(".")
+        candidates = [here.joinpath(*parts).with_suffix(".py"),
+                      here.joinpath(*parts, "__init__.py")]
+    file = next((c for c in candidates if c.is_file()), None)
+    if file is None:
+        raise InputError("", None, f"no module file for {module!r} relative to the study file "
+                         f"(looked for {', '.join(str(c) for c in candidates)})")
+    name = "iesim_study_function_" + hashlib.sha256(str(file.resolve()).encode()).hexdigest()[:12]
+    loader_spec = importlib.util.spec_from_file_location(name, file)
+    loaded = importlib.util.module_from_spec(loader_spec)
+    loader_spec.loader.exec_module(loaded)
+    found = getattr(loaded, attr, None)
+    if not callable(found):
+        raise InputError("", None, f"{file} has no function {attr!r}")
+    return str(file), found
+
+
+def function_name(function) -> str | None:
+    """A study's function as text: its ``module:function`` (for descriptions and hashes)."""
+    if function is None or isinstance(function, str):
+        return function
+    if isinstance(function, FileFunction):
+        return function.spec
+    inner = getattr(function, "func", function)  # functools.partial
+    return f"{getattr(inner, '__module__', '?')}:{getattr(inner, '__qualname__', repr(inner))}"
+
+
+def load_function(spec):
+    """The callable a study's ``function`` names: itself, or the ``module:function`` it imports.
+
+    A string is imported from ``sys.path`` (a study built in Python is
+    trusted; a file's function is loaded by :func:`load_study`, only with
+    ``allow_function``).
 
     Raises:
         ImportError, AttributeError: it cannot be found.
         TypeError: it is not callable.
     """
+    if callable(spec):
+        return spec
     module, _, attr = spec.partition(":")
     found = getattr(importlib.import_module(module), attr)
     if not callable(found):
@@ -356,12 +484,7 @@ def _size(given, method, source, where="sensitivity.size", defaults=None):
 
 
 def _quick(table, method, size, replicates, years, fixed, source, function):
-    quick = table.get("quick")
-    if quick is None:
-        raise InputError(source, "sensitivity.quick",
-                         "--quick needs a [sensitivity.quick] table (a small size for CI)")
-    if not isinstance(quick, dict):
-        raise InputError(source, "sensitivity.quick", "sensitivity.quick must be a table")
+    quick = table["quick"]  # checked by quick_table
     size = _size(quick, method, source, "sensitivity.quick", size)
     replicates = read_int(quick, "replicates", 1, 1000, replicates, source, "sensitivity.quick")
     years = read_int(quick, "years", *YEARS_RANGE, years, source, "sensitivity.quick")
@@ -369,12 +492,7 @@ def _quick(table, method, size, replicates, years, fixed, source, function):
         if function:
             raise InputError(source, "sensitivity.quick.population",
                              "sensitivity.quick.population needs the model, not a function")
-        if not isinstance(quick["population"], dict):
-            raise InputError(source, "sensitivity.quick.population",
-                             "sensitivity.quick.population must be a table")
-        smaller = scenario_from_dict({"scenario": {"name": "quick"},
-                                      "population": quick["population"]}, source).params
-        fixed = {**fixed, **smaller}
+        fixed = {**fixed, **quick_population(quick, "sensitivity.quick", source)}
     return size, replicates, years, fixed
 
 
