@@ -16,7 +16,9 @@ need the model's internals (``extras``).
 from __future__ import annotations
 
 import functools
+import json
 import multiprocessing as mp
+import os
 from pathlib import Path
 
 import numpy as np
@@ -179,13 +181,20 @@ def _run(job: tuple[str, dict, int]) -> tuple[str, int, dict]:
 
 @functools.cache
 def runs() -> dict[str, list[dict]]:
-    """Every arm's replicates (computed once per session), by arm name, in replicate order."""
+    """Every arm's replicates (computed once per session), by arm name, in replicate order.
+
+    With ``IESIM_PAIRED_RUNS`` set to a path, the runs are also written there as JSON, so the
+    figures quoted in docs/ODD.md (1.2) can be read from the very runs the tests checked.
+    """
     jobs = [(arm, params, r) for arm, params in arms().items() for r in range(REPLICATES)]
     with mp.get_context("fork").Pool(2) as pool:
         done = pool.map(_run, jobs, chunksize=4)
     out: dict[str, list[dict]] = {arm: [None] * REPLICATES for arm in arms()}
     for arm, r, result in done:
         out[arm][r] = result
+    path = os.environ.get("IESIM_PAIRED_RUNS")
+    if path:
+        Path(path).write_text(json.dumps(out, default=float), encoding="utf-8")
     return out
 
 
