@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from cli_errors import one_error_line
@@ -435,3 +436,86 @@ def test_a_study_runs_a_python_callable(tmp_path):
     # the same study resumes (its description, with the callable's name, hashes the same)
     assert run_study(study, tmp_path / "o", resume=True, figures_too=False,
                      progress=False).indices.equals(result.indices)
+
+
+# --------------------------------------------------------------------------- values that come out NaN
+
+NAN = "funded_partnership_score"  # no fund pays for a partnership in these runs: no value
+
+
+@pytest.mark.parametrize("method", ["morris", "pawn"])
+def test_a_sensitivity_outcome_without_values_is_reported_and_the_others_analysed(
+        method, tmp_path, capsys):
+    text = SENSITIVITY.replace('["employment_rate_6m"]', f'["employment_rate_6m", "{NAN}"]')
+    if method == "pawn":
+        text = text.replace('"morris"', '"pawn"').replace("trajectories = 2", "samples = 20")
+    inputs = write_inputs(tmp_path / "in", sensitivity=text)
+    out = tmp_path / "out"
+    assert _code([*inputs["sensitivity"], "--out", str(out), "--backend", "serial"]) == 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"warning: {NAN}: " in err and "partnerships the fund pays for" in err
+    table = pd.read_csv(out / "indices.csv")
+    assert set(table["outcome"]) == {"employment_rate_6m"}
+    assert f"{NAN}: no indices" in (out / "report.md").read_text()
+
+
+@pytest.mark.parametrize("method", ["morris", "pawn"])
+def test_a_sensitivity_study_whose_every_outcome_lacks_values_ends_with_one_line(
+        method, tmp_path, capsys):
+    text = SENSITIVITY.replace('["employment_rate_6m"]', f'["{NAN}"]')
+    if method == "pawn":
+        text = text.replace('"morris"', '"pawn"').replace("trajectories = 2", "samples = 20")
+    inputs = write_inputs(tmp_path / "in", sensitivity=text)
+    out = tmp_path / "out"
+    assert _code([*inputs["sensitivity"], "--out", str(out), "--backend", "serial"]) == 1
+    _error_line(capsys, NAN, "no value", "the runs are kept")
+    assert len(list((out / "runs" / "parts").glob("*.parquet"))) > 0
+
+
+def test_a_calibration_target_without_values_is_left_out_of_the_fit(tmp_path, capsys):
+    text = CALIBRATION + "\n" + CALIBRATION[CALIBRATION.index("[[target]]"):].replace(
+        'name = "employment_6m"', 'name = "funded"').replace(
+        'outcome = "employment_rate_6m"', f'outcome = "{NAN}"')
+    inputs = write_inputs(tmp_path / "in", calibration=text)
+    out = tmp_path / "out"
+    assert _code([*inputs["calibrate"], "--out", str(out), "--backend", "serial"]) == 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "fitted target funded has a value at 0% of the first wave's points" in err
+    assert "left out of the fit" in err
+    assert (out / "calibrated.toml").exists()
+
+
+def test_a_calibration_whose_every_target_lacks_values_ends_with_one_line(tmp_path, capsys):
+    text = CALIBRATION.replace('outcome = "employment_rate_6m"', f'outcome = "{NAN}"')
+    inputs = write_inputs(tmp_path / "in", calibration=text)
+    assert _code([*inputs["calibrate"], "--out", str(tmp_path / "out"), "--backend",
+                  "serial"]) == 1
+    _error_line(capsys, "no fitted target can be emulated", NAN)
+
+
+def test_a_discovery_whose_case_outcome_lacks_values_ends_with_one_line(tmp_path, capsys):
+    text = DISCOVERY.replace('outcome = "employment_rate_6m"', f'outcome = "{NAN}"')
+    inputs = write_inputs(tmp_path / "in", discovery=text)
+    assert _code([*inputs["discover"], "--out", str(tmp_path / "out"), "--backend",
+                  "serial"]) == 1
+    _error_line(capsys, f"the case's outcome {NAN} has a paired effect at 0 of 10 points")
+
+
+def test_report_figures_leave_out_runs_without_an_evaluation_measure(tmp_path, capsys):
+    import pyarrow.parquet as pq
+
+    inputs = write_inputs(tmp_path / "in", batch=BATCH.replace("replicates = 1", "replicates = 3"))
+    store = tmp_path / "store"
+    assert _code([*inputs["batch"], "--out", str(store), "--backend", "serial"]) == 0
+    capsys.readouterr()
+    part = sorted((store / "parts").glob("*.parquet"))[-1]
+    table = pq.read_table(part).to_pandas()
+    table["cost_government"] = np.nan
+    table.to_parquet(part, index=False)
+    assert _code(["report", str(store), "--figures"]) == 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "warning: cost_government has no value in 1 of 6 runs" in err
+    assert (store / "ce_plane.png").stat().st_size > 0

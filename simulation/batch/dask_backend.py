@@ -302,12 +302,20 @@ def _warn(message: str) -> None:
 
 
 def _run_tasks(client, task, specs, deliver, workers, chunk_size, where: str) -> None:
-    """Submit the chunks and hand back each result; watch the scheduler and its workers."""
+    """Submit the chunks and hand back each result; watch the scheduler and its workers.
+
+    Results are gathered in the client's own thread as tasks finish
+    (``as_completed(with_results=True)``), so this loop never blocks on one:
+    a result whose worker left before it was fetched is computed again, and
+    meanwhile the loop still watches the scheduler.
+    """
+    from concurrent.futures import CancelledError
+
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
 
     chunks: dict[str, list[RunSpec]] = {}
-    done = as_completed()
+    done = as_completed(with_results=True, raise_errors=False)
     delivered = 0
 
     def submit(chunk: list[RunSpec]) -> None:
@@ -331,39 +339,35 @@ def _run_tasks(client, task, specs, deliver, workers, chunk_size, where: str) ->
     watch = _Watch(client)
     while not done.is_empty():
         if not done.has_ready():
-            pending = sum(len(c) for c in chunks.values())
-            problem = watch.check(pending, where)
+            problem = watch.check(sum(len(c) for c in chunks.values()), where)
             if problem:
                 raise lost(problem)
             time.sleep(POLL)
             continue
         watch.progress()
-        for future in done.next_batch(block=False):
-            if future.cancelled() or client.status != "running":
+        for future, outcome in done.next_batch(block=False):
+            if isinstance(outcome, CancelledError) or future.cancelled() \
+                    or client.status != "running":
                 raise lost("the connection closed" if client.status != "running"
                            else "its tasks were cancelled")
             chunk = chunks.pop(future.key)
-            try:
-                results = future.result()
-            except KilledWorker:
+            future.release()
+            if future.status != "error":
+                for result in outcome:
+                    give(result)
+                continue
+            exc = outcome[1] if isinstance(outcome, tuple) else outcome
+            if isinstance(exc, KilledWorker):
                 if len(chunk) > 1:
                     for spec in chunk:
                         submit([spec])
                 else:
                     give(killed_result(chunk[0], "(Dask KilledWorker)"))
                 continue
-            except Exception as exc:  # e.g. the task cannot be unpickled on a worker
-                if client.status != "running":
-                    chunks[future.key] = chunk
-                    raise lost("the connection closed") from None
-                for spec in chunk:
-                    give(RunResult(spec.run_id, FAILED,
-                                   error=f"dask: {type(exc).__name__}: {exc}"[:500]))
-                continue
-            finally:
-                future.release()
-            for result in results:
-                give(result)
+            # e.g. the task cannot be unpickled on a worker
+            for spec in chunk:
+                give(RunResult(spec.run_id, FAILED,
+                               error=f"dask: {type(exc).__name__}: {exc}"[:500]))
 
 
 class _Watch:
