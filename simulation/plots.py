@@ -158,7 +158,10 @@ def run_models(arms: dict[str, dict], size_name: str) -> dict[str, list]:
 
 
 def evaluation(summary: pd.DataFrame, reference: str):
-    """The policy evaluation ``iesim report`` writes: (table, acceptability curves, frontiers)."""
+    """The policy evaluation ``iesim report`` writes: (table, acceptability curves, frontiers).
+
+    The acceptability curves are pairwise, each scenario against ``reference``.
+    """
     from simulation.evaluation import curves_and_fronts, evaluate
 
     table = evaluate(summary, reference)

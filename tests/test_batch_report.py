@@ -59,7 +59,12 @@ def test_batch_and_report_print_the_policy_evaluation_without_infinities(store, 
     assert "willingness to pay 3 kCNY" in out and "Incremental analysis" in out
     assert "inf" not in out.replace("info", "")
     assert "#### with matched employment-months per 1,000 graduates as the effect" in out
+    # every probability of cost-effectiveness is labelled as against the reference
+    assert out.count("| P(cost-effective vs base) |") == 3 and "P(cost-effective) |" not in out
     table = pd.read_csv(store / "evaluation.csv")
+    assert (table["reference"] == "base").all()
+    assert set(table["bootstrap_kind"]) <= {"bounded", "unbounded", "not estimable",
+                                            "no difference in effect"}
     assert set(table["effect"]) == {"employment_months", "matched_employment_months"}
     assert set(table["scenario"]) == {"tax", "package"}
     assert set(table["perspective"]) == {"government", "societal"}
@@ -75,6 +80,7 @@ def test_report_figures_draws_the_three_evaluation_figures(store, capsys):
         assert (store / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
     curves = pd.read_csv(store / "acceptability.csv")
     assert curves["p_cost_effective"].between(0, 1).all()
+    assert (curves["reference"] == "base").all()  # the curves are pairwise, against base
 
 
 def test_report_of_a_directory_without_a_store_is_an_input_error(tmp_path, capsys):

@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
+from simulation.batch.evaluation_figures import acceptability_figure
 from simulation.batch.evaluation_report import format_evaluation
-from simulation.evaluation import acceptability, evaluate, frontier, quadrant
+from simulation.evaluation import acceptability, bootstrap_icer, evaluate, frontier, quadrant
 from simulation.metrics import accumulate_evaluation, new_evaluation, reference_graduates
 from simulation.model import IndustryEducationModel
 from simulation.student_table import EMPLOYED, SEEKING
@@ -166,3 +168,115 @@ def test_quadrant_words():
     assert quadrant(1, 1) == "more effective, more costly"
     assert quadrant(-1, -1) == "less effective, less costly"
     assert quadrant(1, 0) == "no difference in effect"
+
+
+# ------------------------------------------------- the bootstrap interval and its words
+def normal_scores(n):
+    """n values with mean 0 and (population) sd 1 shaped like a normal sample."""
+    q = stats.norm.ppf((np.arange(n) + 0.5) / n)
+    return (q - q.mean()) / q.std()
+
+
+def paired_summary(spec, n):
+    """A reference and scenarios given as (cost increments, effect increments) per pair."""
+    base = np.random.default_rng(0).normal(100_000, 500, n)
+    rows = []
+    for name, (dc, de) in {"baseline": (np.zeros(n), np.zeros(n)), **spec}.items():
+        for r in range(n):
+            rows.append({"scenario": name, "replicate": r, "employment_months": base[r] + de[r],
+                         "matched_employment_months": 0.8 * (base[r] + de[r]),
+                         "cost_government": dc[r], "cost_societal": 1.2 * dc[r]})
+    return pd.DataFrame(rows)
+
+
+def test_a_marginal_effect_gives_an_unbounded_bootstrap_interval_not_a_narrow_one():
+    # 40 pairs whose mean effect is 1.78 bootstrap standard errors above 0 (the bootstrap sd
+    # of a mean is the plug-in sd / sqrt(n)): about 4% of resampled mean effects are
+    # negative, between the 2.5% a 95% percentile interval may cut off and the 5% the
+    # former rule tolerated.  Costs are always positive, so every such resample lies just
+    # past the vertical axis, beyond the largest ratios.  Dropping those resamples, the
+    # former code printed [33.9, 495]: narrow, where the ratio in fact runs to infinity.
+    n = 40
+    q = normal_scores(n)
+    de = 1.78 * 100 / np.sqrt(n) + 100 * q
+    dc = 2_000 + 50 * q[::-1]
+    table = evaluate(paired_summary({"marginal": (dc, de)}, n), "baseline", wtp=3.0)
+    row = table[table["perspective"] == "government"].iloc[0]
+    assert 0.025 < row.bootstrap_other_sign < 0.05
+    assert row.bootstrap_kind == "unbounded"
+    assert row.bootstrap_low == -np.inf and row.bootstrap_high == np.inf
+    text = format_evaluation(table, "baseline")
+    assert "| unbounded (effect of the other sign in" in text
+    assert "inf" not in text.replace("info", "")
+
+
+def test_bootstrap_interval_orders_resamples_by_angle_on_the_plane():
+    tail_share = 0.025
+    e = np.linspace(5.0, 15.0, 1_000)
+    c = 100.0 + 10 * np.sin(np.arange(1_000))
+    # no resample crosses: the percentile interval of the ratios
+    plain = bootstrap_icer(c, e, point=(c.mean(), e.mean()))
+    assert plain.kind == "bounded" and plain.other_sign == 0.0
+    np.testing.assert_allclose([plain.low, plain.high],
+                               np.quantile(c / e, [tail_share, 1 - tail_share]), rtol=2e-3)
+
+    def crossing(up, down):
+        """`up` resamples past the axis with higher cost, `down` with lower cost."""
+        ee, cc = e.copy(), c.copy()
+        ee[:up + down] = -0.5
+        cc[up:up + down] = -100.0
+        return bootstrap_icer(cc, ee, point=(c.mean(), e.mean()))
+
+    assert crossing(20, 0).kind == "bounded"      # 2% on one side: inside the cut tail
+    assert crossing(30, 0).kind == "unbounded"    # 3% on one side: the wedge reaches the axis
+    both = crossing(20, 20)                        # 4% in all, 2% on each side
+    assert both.kind == "bounded" and both.other_sign == pytest.approx(0.04)
+    assert 0 < both.low < both.high
+    assert bootstrap_icer(c, np.zeros_like(c)).kind == "no difference in effect"
+
+
+def test_too_few_pairs_print_not_estimable_and_a_warning():
+    for n in (1, 2):
+        de, dc = 50.0 + 10 * np.arange(n), 100.0 + 20 * np.arange(n)
+        summary = paired_summary({"tax": (dc, de)}, n)
+        table = evaluate(summary, "baseline", wtp=3.0)
+        assert (table["bootstrap_kind"] == "not estimable").all()
+        assert table["p_cost_effective"].isna().all() and table["bootstrap_low"].isna().all()
+        curves = acceptability(summary, "baseline", np.linspace(0, 10, 5))
+        assert curves["p_cost_effective"].isna().all()
+        text = format_evaluation(table, "baseline")
+        assert f"warning: fewer than 3 replicate pairs for tax ({n})" in text
+        row = next(line for line in text.splitlines() if line.startswith("| tax |"))
+        assert row.endswith("| not estimable |") and "not estimable (fewer than 3 pairs)" in row
+        assert "1.00" not in row and "0.00" not in row and "[2, 2]" not in row
+    three = evaluate(paired_summary({"tax": (100.0 + 20 * np.arange(3), 50.0 + 10 * np.arange(3))},
+                                    3), "baseline", wtp=3.0)
+    assert three["p_cost_effective"].notna().all()
+    assert "warning:" not in format_evaluation(three, "baseline")
+
+
+def test_an_exactly_zero_effect_is_no_difference_not_a_sign_change():
+    n = 10
+    summary = paired_summary({"cost_only": (np.full(n, 300.0), np.zeros(n))}, n)
+    table = evaluate(summary, "baseline", wtp=3.0)
+    assert (table["bootstrap_kind"] == "no difference in effect").all()
+    assert (table["quadrant"] == "no difference in effect").all()
+    assert table["icer"].isna().all()
+    text = format_evaluation(table, "baseline")
+    assert "changes sign" not in text and "other sign" not in text
+    row = next(line for line in text.splitlines() if line.startswith("| cost_only |"))
+    assert row.count("no difference in effect (zero effect: ICER undefined)") == 2  # both intervals
+
+
+def test_acceptability_is_labelled_pairwise_against_the_reference():
+    summary = synthetic_summary()
+    table = evaluate(summary, "baseline", wtp=3.0)
+    text = format_evaluation(table, "baseline")
+    assert "| P(cost-effective vs baseline) |" in text and "| P(cost-effective) |" not in text
+    assert (table["reference"] == "baseline").all()
+    curves = acceptability(summary, "baseline", np.linspace(0, 20, 5))
+    assert (curves["reference"] == "baseline").all()
+    fig = acceptability_figure(curves)
+    for ax, perspective in zip(fig.axes, ("government", "societal"), strict=True):
+        assert ax.get_title() == f"acceptability vs baseline (pairwise), {perspective} perspective"
+        assert ax.get_ylabel() == "P(cost-effective vs baseline)"

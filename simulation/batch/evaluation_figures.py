@@ -1,6 +1,7 @@
 """The three figures of the policy evaluation (matplotlib, no pyplot).
 
-The cost-effectiveness plane, the acceptability curves and the efficient frontier.
+The cost-effectiveness plane, the pairwise acceptability curves (each scenario
+against the reference) and the efficient frontier.
 """
 
 from __future__ import annotations
@@ -71,18 +72,35 @@ def draw_plane(summary: pd.DataFrame, table: pd.DataFrame, reference: str, path:
     return _save(fig, path)
 
 
-def draw_acceptability(curves: pd.DataFrame, path: Path) -> Path:
-    """Cost-effectiveness acceptability curves: P(NMB > 0) against willingness to pay."""
+def acceptability_figure(curves: pd.DataFrame, reference: str | None = None):
+    """Pairwise acceptability curves: P(NMB > 0 against the reference) by willingness to pay.
+
+    Each curve compares one scenario with the reference alone (the probability that the
+    scenario is cost-effective against it), not with the other scenarios; titles and axis
+    say so.  The reference is ``reference`` or the curves' ``reference`` column.  A
+    scenario with too few pairs has NaN probabilities and draws no line.
+    """
+    if reference is None:
+        reference = str(curves["reference"].iloc[0]) if "reference" in curves and len(curves) \
+            else "the reference"
     fig, axes = _figure(len(PERSPECTIVES))
     for ax, perspective in zip(axes, PERSPECTIVES, strict=True):
         sub = curves[curves["perspective"] == perspective]
         for name, rows in sub.groupby("scenario", sort=False):
-            ax.plot(rows["wtp"], rows["p_cost_effective"], label=name, linewidth=1.2)
+            if rows["p_cost_effective"].notna().any():
+                ax.plot(rows["wtp"], rows["p_cost_effective"], label=name, linewidth=1.2)
         ax.set_ylim(-0.02, 1.02)
         _label(ax, "willingness to pay (kCNY per employment-month)",
-               "probability cost-effective", f"acceptability, {perspective} perspective")
-    axes[-1].legend(fontsize=6, loc="best")
-    return _save(fig, path)
+               f"P(cost-effective vs {reference})",
+               f"acceptability vs {reference} (pairwise), {perspective} perspective")
+    if axes[-1].get_legend_handles_labels()[0]:
+        axes[-1].legend(fontsize=6, loc="best")
+    return fig
+
+
+def draw_acceptability(curves: pd.DataFrame, path: Path, reference: str | None = None) -> Path:
+    """Save :func:`acceptability_figure` to ``path``."""
+    return _save(acceptability_figure(curves, reference), path)
 
 
 def draw_frontier(fronts: pd.DataFrame, path: Path) -> Path:
@@ -109,5 +127,5 @@ def draw_all(summary, table, curves, fronts, reference: str, root: Path) -> list
     """The three figures in ``root``: ce_plane.png, acceptability.png, frontier.png."""
     root = Path(root)
     return [draw_plane(summary, table, reference, root / "ce_plane.png"),
-            draw_acceptability(curves, root / "acceptability.png"),
+            draw_acceptability(curves, root / "acceptability.png", reference),
             draw_frontier(fronts, root / "frontier.png")]

@@ -2,7 +2,11 @@
 
 Money is in kCNY per 1,000 graduates, with thousands separators; effects in
 employment-months per 1,000 graduates; ratios in kCNY per employment-month.
-An interval that does not exist is said in words, never printed as ``inf``.
+An interval that does not exist is said in words, never printed as ``inf``: a
+bootstrap interval is "unbounded" when the effect changes sign in too many
+resamples, "not estimable" below the minimum number of pairs (with a warning
+line), and the ICER "undefined" when no pair differs in effect.  Every
+probability of cost-effectiveness is pairwise, against the reference.
 """
 
 from __future__ import annotations
@@ -11,8 +15,17 @@ import math
 
 import pandas as pd
 
-from simulation.evaluation import EFFECTS, PERSPECTIVES, frontier
-from simulation.fieller import FiellerResult, describe
+from simulation.evaluation import (
+    EFFECTS,
+    MIN_BOOTSTRAP_PAIRS,
+    NOT_ESTIMABLE,
+    PERSPECTIVES,
+    ZERO_EFFECT,
+    frontier,
+)
+from simulation.fieller import UNBOUNDED, FiellerResult, describe
+
+UNDEFINED = "no difference in effect (zero effect: ICER undefined)"
 
 
 def money(x: float) -> str:
@@ -43,25 +56,60 @@ def interval(low: float, high: float, fmt) -> str:
     return f"[{fmt(low)}, {fmt(high)}]"
 
 
+def probability(p: float) -> str:
+    """A probability with two decimals, or 'not estimable' for NaN."""
+    if p is None or not math.isfinite(p):
+        return NOT_ESTIMABLE
+    return f"{p:.2f}"
+
+
+def p_ce_label(reference: str) -> str:
+    """The column heading of the pairwise probability of cost-effectiveness."""
+    return f"P(cost-effective vs {reference})"
+
+
+def _bootstrap_cell(row) -> str:
+    kind = row.bootstrap_kind
+    if kind == ZERO_EFFECT:
+        return UNDEFINED
+    if kind == NOT_ESTIMABLE:
+        return f"{NOT_ESTIMABLE} (fewer than {MIN_BOOTSTRAP_PAIRS} pairs)"
+    if kind == UNBOUNDED:
+        return (f"unbounded (effect of the other sign in {row.bootstrap_other_sign:.1%} of "
+                "resamples)")
+    return interval(row.bootstrap_low, row.bootstrap_high, ratio)
+
+
 def _icer_cells(row) -> list[str]:
+    zero = row.bootstrap_kind == ZERO_EFFECT
     if row.quadrant in ("dominant", "dominated"):
         point = f"{row.quadrant} (ratio not informative)"
-    elif row.quadrant == "no difference in effect":
-        point = "undefined (no effect)"
+    elif row.quadrant == ZERO_EFFECT:
+        point = "undefined (no difference in effect)"
     else:
         point = ratio(row.icer)
-    fieller = describe(FiellerResult(row.icer, row.fieller_low, row.fieller_high, row.icer_kind))
-    boot = interval(row.bootstrap_low, row.bootstrap_high, ratio)
-    if boot == "n/a":
-        boot = "none (effect changes sign across resamples)"
-    return [point, fieller, boot]
+    fieller = UNDEFINED if zero else describe(
+        FiellerResult(row.icer, row.fieller_low, row.fieller_high, row.icer_kind))
+    return [point, fieller, _bootstrap_cell(row)]
+
+
+def few_pairs_warning(table: pd.DataFrame) -> list[str]:
+    """A ``warning:`` line naming the scenarios with too few pairs to bootstrap ([] if none)."""
+    few = table[table["pairs"] < MIN_BOOTSTRAP_PAIRS].drop_duplicates("scenario")
+    if few.empty:
+        return []
+    names = ", ".join(f"{r.scenario} ({r.pairs})" for r in few.itertuples(index=False))
+    return [f"warning: fewer than {MIN_BOOTSTRAP_PAIRS} replicate pairs for {names}: their "
+            "bootstrap ICER interval and P(cost-effective) are not estimable (they would be "
+            "a zero-width or two-point interval and a probability of 0 or 1); run more "
+            "replicates.", ""]
 
 
 def format_evaluation(table: pd.DataFrame, reference: str) -> str:
     """The evaluation in Markdown ('' when there is nothing to show).
 
-    Per perspective: the scenarios' increments, ICER, NMB and P(cost-effective),
-    then the efficient frontier.
+    Per perspective: the scenarios' increments, ICER, NMB and P(cost-effective vs the
+    reference), then the efficient frontier.
     """
     if table.empty:
         return ""
@@ -70,7 +118,11 @@ def format_evaluation(table: pd.DataFrame, reference: str) -> str:
     lines = [f"### policy evaluation against {reference}", "",
              f"Effect: discounted {EFFECTS[effect]} over the run; costs: discounted kCNY per 1,000 "
              f"graduates of the reference population; willingness to pay {wtp:g} kCNY per "
-             "employment-month; paired replicates, 95% intervals.", ""]
+             "employment-month; paired replicates, 95% intervals. "
+             f"{p_ce_label(reference)} is the probability that the scenario's net monetary "
+             f"benefit against {reference} is positive (bootstrap over pairs): each scenario "
+             "against the reference alone, not the probability of being the best of all.", ""]
+    lines += few_pairs_warning(table)
     for perspective in PERSPECTIVES:
         sub = table[table["perspective"] == perspective]
         if sub.empty:
@@ -78,7 +130,7 @@ def format_evaluation(table: pd.DataFrame, reference: str) -> str:
         lines += [f"#### {perspective} perspective", "",
                   "| scenario | pairs | incremental cost | incremental effect | plane | ICER "
                   "(kCNY per employment-month) | Fieller 95% | bootstrap 95% | NMB at "
-                  f"{wtp:g} | P(cost-effective) |",
+                  f"{wtp:g} | {p_ce_label(reference)} |",
                   "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
         for row in sub.itertuples(index=False):
             cells = [row.scenario, str(row.pairs),
@@ -86,7 +138,7 @@ def format_evaluation(table: pd.DataFrame, reference: str) -> str:
                      f"{amount(row.d_effect)} {interval(row.d_effect_low, row.d_effect_high, amount)}",
                      row.quadrant, *_icer_cells(row),
                      f"{money(row.nmb)} {interval(row.nmb_low, row.nmb_high, money)}",
-                     f"{row.p_cost_effective:.2f}"]
+                     probability(row.p_cost_effective)]
             lines.append("| " + " | ".join(cells) + " |")
         lines += ["", format_frontier(frontier(table, reference, perspective)), ""]
     return "\n".join(lines) + "\n"
@@ -97,15 +149,21 @@ def format_alternative(table: pd.DataFrame) -> str:
     if table.empty:
         return ""
     effect, wtp = table["effect"].iloc[0], table["wtp"].iloc[0]
+    reference = table["reference"].iloc[0]
     lines = [f"#### with {EFFECTS[effect]} as the effect", "",
              "| scenario | perspective | incremental effect | ICER | NMB at "
-             f"{wtp:g} | P(cost-effective) |", "|---|---|---:|---:|---:|---:|"]
+             f"{wtp:g} | {p_ce_label(reference)} |", "|---|---|---:|---:|---:|---:|"]
     for row in table.itertuples(index=False):
-        point = ratio(row.icer) if row.quadrant not in ("dominant", "dominated") else row.quadrant
+        if row.quadrant in ("dominant", "dominated"):
+            point = row.quadrant
+        elif row.quadrant == ZERO_EFFECT:
+            point = "undefined (no difference in effect)"
+        else:
+            point = ratio(row.icer)
         lines.append(f"| {row.scenario} | {row.perspective} | {amount(row.d_effect)} "
                      f"{interval(row.d_effect_low, row.d_effect_high, amount)} | {point} | "
                      f"{money(row.nmb)} {interval(row.nmb_low, row.nmb_high, money)} | "
-                     f"{row.p_cost_effective:.2f} |")
+                     f"{probability(row.p_cost_effective)} |")
     return "\n".join(lines) + "\n\n"
 
 
