@@ -7,13 +7,15 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pandas as pd
 import polars as pl
 import pytest
-from test_batch_toy import TOY
+from interrupt import WAIT, held_command
+from test_batch_toy import HELD, TOY
 
 from simulation.batch import ResultsStore, plan_runs, run_batch
 from simulation.batch.runner import stable_hash
@@ -32,10 +34,30 @@ def toy_store(out, resume=False, scenarios=TOY_SCENARIOS, replicates=8):
     return opener(out, specs, batch_hash=stable_hash(scenarios))
 
 
-def drive(out: str, backend: str) -> None:
-    """Run the toy batch into ``out`` (called in a subprocess that gets killed)."""
+def drive(out: str, backend: str, hold_after: int | None = None) -> None:
+    """Run the toy batch into ``out`` (called in a subprocess that gets killed).
+
+    With ``hold_after``, the batch stops recording after that many runs and
+    waits there for the kill, however fast the machine runs it.
+    """
     store = toy_store(Path(out))
-    run_batch(TOY, store.pending_specs(), store.record, backend=backend, workers=2, chunk_size=2)
+    record = store.record
+    if hold_after is not None:
+        def record(result):
+            if len(store.status) >= hold_after:
+                threading.Event().wait()  # held here until the test kills this process
+            store.record(result)
+    run_batch(TOY, store.pending_specs(), record, backend=backend, workers=2, chunk_size=2)
+    store.finalize()
+
+
+def drive_held(out: str, hold: str) -> None:
+    """Run the toy batch with held runs (see ``HeldToy``) into ``out``, in a subprocess."""
+    scenarios = {**TOY_SCENARIOS, "held": {"hold": hold}}
+    specs = plan_runs(scenarios, 8, seed=4, steps=20)
+    store = ResultsStore.create(Path(out), specs, batch_hash=stable_hash(scenarios))
+    run_batch(HELD, store.pending_specs(), store.record, backend="processes", workers=2,
+              chunk_size=2)
     store.finalize()
 
 
@@ -47,18 +69,22 @@ def journal(out: Path) -> list[dict]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-def wait_for_runs(out: Path, n: int, proc, timeout: float = 60) -> None:
+def wait_for(condition, proc, what: str, timeout: float = WAIT) -> None:
+    """Wait until ``condition()`` holds while ``proc`` runs (a generous guard, not a speed test)."""
     end = time.monotonic() + timeout
-    while len(journal(out)) < n:
-        assert proc.poll() is None, "batch ended before it could be killed"
-        assert time.monotonic() < end, "batch too slow"
+    while not condition():
+        assert proc.poll() is None, f"the batch ended before {what}"
+        assert time.monotonic() < end, f"no {what} in {timeout:g} s"
         time.sleep(0.02)
+
+
+def wait_for_runs(out: Path, n: int, proc, timeout: float = WAIT) -> None:
+    wait_for(lambda: len(journal(out)) >= n, proc, f"{n} runs were stored", timeout)
 
 
 def kill_9(proc) -> None:
     os.kill(proc.pid, signal.SIGKILL)  # the batch's main process, as `kill -9 PID`
     proc.wait()
-    time.sleep(0.3)
     try:  # then any orphaned workers of our own session
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:
@@ -68,12 +94,12 @@ def kill_9(proc) -> None:
 def test_toy_kill_9_then_resume_equals_uninterrupted(tmp_path):
     out = tmp_path / "killed"
     code = f"import sys; sys.path.insert(0, {str(TESTS)!r}); import test_batch_store as t; " \
-           f"t.drive({str(out)!r}, 'processes')"
+           f"t.drive({str(out)!r}, 'processes', hold_after=6)"
     proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
     wait_for_runs(out, 6, proc)
     kill_9(proc)
     done_before = {e["run_id"] for e in journal(out)}
-    assert 6 <= len(done_before) < 24
+    assert len(done_before) == 6
 
     store = toy_store(out, resume=True)
     pending = store.pending_specs()
@@ -95,13 +121,14 @@ def run_cli(*args) -> subprocess.CompletedProcess:
 def test_cli_kill_9_then_resume_equals_uninterrupted(tmp_path):
     batch = str(FIXTURES / "many.toml")
     out = tmp_path / "killed"
-    proc = subprocess.Popen([*IESIM, "batch", batch, "--out", str(out), "--workers", "2",
-                             "--quiet"], start_new_session=True, stdout=subprocess.DEVNULL,
+    command = held_command([*IESIM, "batch", batch, "--out", str(out), "--workers", "2",
+                            "--quiet"], 20)  # held after 20 stored runs, however fast they go
+    proc = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     wait_for_runs(out, 20, proc)
     kill_9(proc)
     before = journal(out)
-    assert 20 <= len(before) < 120
+    assert len(before) == 20
     assert not (out / "summary.parquet").exists()
 
     resumed = run_cli("batch", batch, "--out", str(out), "--resume", "--quiet")
@@ -193,19 +220,26 @@ def worker_pids(parent: int) -> list[int]:
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
 def test_a_lost_worker_is_replaced_and_its_run_retried(tmp_path):
-    out = tmp_path / "lost"
+    out, hold = tmp_path / "lost", tmp_path / "hold"
+    hold.mkdir()
     code = f"import sys; sys.path.insert(0, {str(TESTS)!r}); import test_batch_store as t; " \
-           f"t.drive({str(out)!r}, 'processes')"
+           f"t.drive_held({str(out)!r}, {str(hold)!r})"
     proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
     try:
-        wait_for_runs(out, 4, proc)
-        os.kill(worker_pids(proc.pid)[0], signal.SIGKILL)
-        assert proc.wait(timeout=120) == 0
+        # a worker is in the middle of a held run: kill it there, then let the runs go on
+        wait_for(lambda: list(hold.glob("held-*")), proc, "a held run started")
+        victim = int(sorted(hold.glob("held-*"))[0].name.removeprefix("held-"))
+        assert victim in worker_pids(proc.pid)
+        os.kill(victim, signal.SIGKILL)
+        (hold / "release").touch()
+        assert proc.wait(timeout=WAIT) == 0
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     entries = journal(out)
-    assert len(entries) == 24 and all(e["status"] == "succeeded" for e in entries)
-    clean = toy_store(tmp_path / "clean")
-    run_batch(TOY, clean.pending_specs(), clean.record, backend="serial")
+    assert len(entries) == 32 and all(e["status"] == "succeeded" for e in entries)
+    scenarios = {**TOY_SCENARIOS, "held": {"hold": str(hold)}}
+    specs = plan_runs(scenarios, 8, seed=4, steps=20)
+    clean = ResultsStore.create(tmp_path / "clean", specs, batch_hash=stable_hash(scenarios))
+    run_batch(HELD, clean.pending_specs(), clean.record, backend="serial")
     pd.testing.assert_frame_equal(pd.read_parquet(out / "summary.parquet"), clean.finalize())

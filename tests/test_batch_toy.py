@@ -11,6 +11,7 @@ import math
 import os
 import time
 from functools import partial
+from pathlib import Path
 
 import mesa
 import numpy as np
@@ -65,6 +66,26 @@ class ToyModel(mesa.Model):
         self.datacollector.collect(self)
 
 
+class HeldToy(ToyModel):
+    """The toy model whose every run waits, at its first step, until ``hold/release`` exists.
+
+    A run announces itself as ``hold/held-<pid>`` (its process) before it
+    waits, so a test can act on a worker known to be in the middle of a run.
+    """
+
+    def __init__(self, rng=None, hold="", n=30, drift=0.0, fail_at=-1, die_at=-1, sleep=0.0):
+        super().__init__(rng=rng, n=n, drift=drift, fail_at=fail_at, die_at=die_at, sleep=sleep)
+        self.hold = hold
+
+    def step(self):
+        if self.hold and self.t == 0:
+            folder = Path(self.hold)
+            (folder / f"held-{os.getpid()}").touch()
+            while not (folder / "release").exists():
+                time.sleep(0.01)
+        super().step()
+
+
 def toy_mean(model) -> float:
     return float(np.mean([a.wealth for a in model.agents]))
 
@@ -83,6 +104,7 @@ def toy_timeseries(model):
 
 
 TOY = ModelTask(factory=ToyModel, outcomes=toy_outcomes)
+HELD = ModelTask(factory=HeldToy, outcomes=toy_outcomes)
 
 
 def run_toy(tmp_path, scenarios, replicates=4, seed=11, steps=20, common=True, **options):

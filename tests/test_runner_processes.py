@@ -21,6 +21,7 @@ from simulation.batch import lifeline
 from simulation.batch.start_method import _is_main_guard, spawn_blockers, worker_context
 
 TESTS = Path(__file__).parent
+WAIT = 300.0  # seconds: generous guards against a hang, never a measure of speed
 LINUX = sys.platform.startswith("linux") and Path("/proc/self/task").exists()
 
 DRIVER = """
@@ -61,9 +62,9 @@ def start_driver(pdeathsig: bool = True) -> tuple[subprocess.Popen, list[int]]:
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True, start_new_session=True)
     assert proc.stdout.readline().strip() == "done", "the batch did not start"
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + WAIT
     while len(workers := children(proc.pid)) < 2:
-        assert time.monotonic() < deadline, "workers did not start"
+        assert time.monotonic() < deadline, f"workers did not start in {WAIT:g} s"
         time.sleep(0.05)
     return proc, workers
 
@@ -71,11 +72,13 @@ def start_driver(pdeathsig: bool = True) -> tuple[subprocess.Popen, list[int]]:
 def assert_workers_end(proc: subprocess.Popen, workers: list[int], signum: int) -> None:
     try:
         os.kill(proc.pid, signum)  # the parent only, as `kill -9 PID`
-        proc.wait(timeout=10)
-        deadline = time.monotonic() + 5
+        proc.wait(timeout=WAIT)
+        # they end by themselves (the parent-death signal, or end of file after the run in
+        # flight); the deadline only guards against a hang, it does not measure speed
+        deadline = time.monotonic() + WAIT
         while any(alive(w) for w in workers) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not [w for w in workers if alive(w)], "workers outlived their parent by 5 s"
+        assert not [w for w in workers if alive(w)], f"workers outlived their parent by {WAIT:g} s"
     finally:
         for pid in [proc.pid, *workers]:  # clean up what this test started
             try:
@@ -169,7 +172,7 @@ def run_script(tmp_path: Path, body: str) -> subprocess.CompletedProcess:
     path = tmp_path / "script.py"
     path.write_text(SCRIPT.format(tests=str(TESTS), body=body))
     return subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
-                          timeout=120, cwd=tmp_path)
+                          timeout=WAIT, cwd=tmp_path)
 
 
 def test_an_unguarded_script_that_must_spawn_is_refused_with_what_to_do(tmp_path):
@@ -225,7 +228,7 @@ def test_ctrl_c_on_dask_prints_no_worker_tracebacks(tmp_path):
         for _ in range(2):  # runs are going: the workers are up, past their preload
             assert proc.stdout.readline().strip() == "done"
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
-        _, err = proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=WAIT)
     finally:
         try:
             os.killpg(proc.pid, signal.SIGKILL)

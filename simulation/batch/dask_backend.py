@@ -2,14 +2,13 @@ r"""The Dask backend: a LocalCluster of its own, or an existing scheduler.
 
 Chunks are submitted as tasks; a worker that dies is restarted by its
 nanny and the scheduler reschedules its tasks.  A chunk that keeps killing
-workers ends as ``KilledWorker``; its runs are then retried one per task, and
-a single run that still kills its worker is recorded as failed.  With a
-LocalCluster the scheduler gives up on a task after it has killed two
-workers, and queues no task behind a running one on a worker, so only the
-run in flight is blamed.  An external scheduler uses its own
-``allowed-failures`` and ``worker-saturation`` settings; with tasks queued on
-workers, a run waiting on a worker that keeps dying can be recorded as failed
-too (``--resume`` retries it).
+workers ends as ``KilledWorker``; its runs are then retried one per task.  A
+single run that ends as ``KilledWorker`` may only have waited on a worker
+another run killed (the scheduler blames every task a dying worker held), so
+it is tried once more at the end, alone on the cluster, and recorded as
+failed only if it then kills its worker again.  With a LocalCluster the
+scheduler gives up on a task after it has killed two workers; an external
+scheduler uses its own ``allowed-failures`` setting.
 
 A scheduler address is checked before anything runs (:func:`check_scheduler`):
 a malformed address, a scheduler that cannot be reached within
@@ -317,6 +316,8 @@ def _run_tasks(client, task, specs, deliver, workers, chunk_size, where: str) ->
     chunks: dict[str, list[RunSpec]] = {}
     done = as_completed(with_results=True, raise_errors=False)
     delivered = 0
+    suspects: list[RunSpec] = []  # single runs a worker died under: retried alone at the end
+    alone: set[str] = set()
 
     def submit(chunk: list[RunSpec]) -> None:
         future = client.submit(run_chunk, task, chunk, pure=False)
@@ -337,7 +338,12 @@ def _run_tasks(client, task, specs, deliver, workers, chunk_size, where: str) ->
     for chunk in chunked(specs, chunk_size, workers):
         submit(chunk)
     watch = _Watch(client)
-    while not done.is_empty():
+    while not done.is_empty() or suspects:
+        if done.is_empty():  # nothing else runs now: a worker dying under it is its fault
+            spec = suspects.pop(0)
+            alone.add(spec.run_id)
+            submit([spec])
+            continue
         if not done.has_ready():
             problem = watch.check(sum(len(c) for c in chunks.values()), where)
             if problem:
@@ -361,8 +367,10 @@ def _run_tasks(client, task, specs, deliver, workers, chunk_size, where: str) ->
                 if len(chunk) > 1:
                     for spec in chunk:
                         submit([spec])
-                else:
+                elif chunk[0].run_id in alone:
                     give(killed_result(chunk[0], "(Dask KilledWorker)"))
+                else:  # it may have waited on a worker another run killed: try it alone
+                    suspects.append(chunk[0])
                 continue
             # e.g. the task cannot be unpickled on a worker
             for spec in chunk:
