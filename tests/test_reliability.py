@@ -10,6 +10,7 @@ is one ``error:`` line, exit code 2, nothing written.  Dask cases are in
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -519,3 +520,77 @@ def test_report_figures_leave_out_runs_without_an_evaluation_measure(tmp_path, c
     assert "Traceback" not in err
     assert "warning: cost_government has no value in 1 of 6 runs" in err
     assert (store / "ce_plane.png").stat().st_size > 0
+
+
+# --------------------------------------------------------------------------- resume after a fix
+
+
+def test_a_study_fixed_after_failed_runs_resumes_with_replan_keeping_what_matches(
+        tmp_path, capsys, monkeypatch):
+    import simulation.batch.iesim_task as adapter
+
+    def fails_above(model):  # runs with a high contact rate fail: the "cause" to fix
+        if model.p["contact_rate"] > 0.3:
+            raise ValueError("contact rate too high for this model")
+        return model.outcomes()
+
+    monkeypatch.setattr(adapter, "model_outcomes", fails_above)
+    text = SENSITIVITY.replace('contact_rate = "plausible"', "contact_rate = [0.1, 0.5]").replace(
+        "trajectories = 2", "trajectories = 3")
+    inputs = write_inputs(tmp_path / "in", sensitivity=text)
+    out = tmp_path / "out"
+    command = [*inputs["sensitivity"], "--out", str(out), "--backend", "serial"]
+    assert _code(command) == 1
+    _error_line(capsys, "runs failed", "--resume", "--replan")
+    stored = len(list((out / "runs" / "parts").glob("*.parquet")))
+    assert 0 < stored < 6
+    # the fix: the factor's range; it changes the runs at some points, so --resume alone is
+    # refused (saying what --replan does), and nothing is written
+    write_inputs(tmp_path / "in", sensitivity=text.replace("[0.1, 0.5]", "[0.1, 0.3]"))
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    assert _code([*command, "--resume"]) == 2
+    _error_line(capsys, "--resume", "alters", "--replan")
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
+    assert _code([*command, "--resume", "--replan"]) == 0
+    err = capsys.readouterr().err
+    assert "note: " in err and "re-planned (--replan): kept the" in err
+    assert len(pd.read_parquet(out / "results.parquet")) == 6
+    factor = json.loads((out / "study.json").read_text())["study"]["factors"][0]
+    assert (factor["low"], factor["high"]) == (0.1, 0.3)  # the study now has the fixed range
+
+
+def test_a_change_that_leaves_the_stored_runs_alone_resumes_with_a_note(tmp_path, capsys):
+    inputs = write_inputs(tmp_path / "in")
+    out = tmp_path / "out"
+    command = [*inputs["sensitivity"], "--out", str(out), "--backend", "serial"]
+    assert _code(command) == 0
+    capsys.readouterr()
+    # conf_width changes the study (its hash) but no run
+    write_inputs(tmp_path / "in", sensitivity=SENSITIVITY.replace("years = 2",
+                                                                  "years = 2\nconf_width = 0.5"))
+    assert _code([*command, "--resume"]) == 0
+    assert "the sensitivity study was resumed with changed settings" in capsys.readouterr().err
+    assert "conf_width 0.5" in (out / "report.md").read_text()
+
+
+def test_a_batch_resumed_with_a_scenario_added_keeps_every_stored_run(tmp_path, capsys):
+    inputs = write_inputs(tmp_path / "in")
+    out = tmp_path / "out"
+    command = [*inputs["batch"], "--out", str(out), "--backend", "serial"]
+    assert _code(command) == 0
+    capsys.readouterr()
+    write_inputs(tmp_path / "in", batch=BATCH.replace('"policy.toml"]', '"policy.toml", '
+                                                      '"more.toml"]'))
+    (tmp_path / "in" / "more.toml").write_text('[scenario]\nname = "more"\n\n'
+                                               '[levers.tax_break]\nrate = 0.1\n')
+    journal = (out / "status.jsonl").read_text()
+    assert _code([*command, "--resume"]) == 0
+    err = capsys.readouterr().err
+    assert "resuming with changed settings: they leave all 2 stored runs" in err
+    assert (out / "status.jsonl").read_text().startswith(journal)  # kept, and one run more
+    assert len(pd.read_parquet(out / "summary.parquet")) == 3
+    write_inputs(tmp_path / "in", batch=BATCH.replace("seed = 5", "seed = 6"))
+    assert _code([*command, "--resume"]) == 2
+    _error_line(capsys, "different batch", "--replan")
+    assert _code([*command, "--resume", "--replan"]) == 0
+    assert "kept the 0 of 3 stored runs" in capsys.readouterr().err

@@ -59,6 +59,7 @@ def run_scenarios(
     chunk_size: int | None = None,
     common_random_numbers: bool = True,
     progress: bool = True,
+    replan: bool = False,
 ):
     """Run every scenario's replicates and return the summary table.
 
@@ -84,6 +85,11 @@ def run_scenarios(
         chunk_size: runs per task (default: guided).
         common_random_numbers: share random streams across scenarios.
         progress: show progress on standard error.
+        replan: continue a store of a batch whose settings changed in a way that
+            alters some stored runs: those are dropped and run anew, the others
+            kept.  Without it such a store is refused; a change that alters no
+            stored run (e.g. a scenario added) continues it either way, with a
+            ``note:`` line on standard error saying so.
 
     Returns:
         A pandas DataFrame, one row per succeeded run in ``out`` (identity
@@ -94,8 +100,9 @@ def run_scenarios(
         TypeError: the model cannot be built with a scenario's parameters, or a
             parameter is not a plain value (checked before anything runs).
         ValueError: a bad replicate count, seed, steps or backend option.
-        simulation.errors.InputError: ``out`` holds another batch, or the Dask
-            scheduler is malformed or unreachable.
+        simulation.errors.InputError: ``out`` holds another batch whose stored runs
+            the change alters (and not ``replan``), or the Dask scheduler is
+            malformed, unreachable or no Dask scheduler.
         RuntimeError: every run failed (the first error is in the message).
     """
     _check_options(task, scenarios, replicates, backend, scheduler)
@@ -114,9 +121,10 @@ def run_scenarios(
     if out is None:
         with tempfile.TemporaryDirectory(prefix="iesim-batch-") as tmp:
             return _run(task, scenarios, plan, replicates, seed, steps, common_random_numbers,
-                        Path(tmp) / "store", backend, workers, scheduler, chunk_size, progress)
+                        Path(tmp) / "store", backend, workers, scheduler, chunk_size, progress,
+                        replan)
     return _run(task, scenarios, plan, replicates, seed, steps, common_random_numbers, Path(out),
-                backend, workers, scheduler, chunk_size, progress)
+                backend, workers, scheduler, chunk_size, progress, replan)
 
 
 def _check_options(task, scenarios, replicates, backend, scheduler) -> None:
@@ -149,7 +157,7 @@ def _check_scenario_classes(task: ModelTask, scenarios: Mapping[str, Any]) -> No
 
 
 def _run(task, scenarios, plan, replicates, seed, steps, crn, out: Path, backend, workers,
-         scheduler, chunk_size, progress):
+         scheduler, chunk_size, progress, replan=False):
     from simulation.batch.provenance import collect
     from simulation.batch.session import run_session
     from simulation.batch.store import ResultsStore
@@ -166,14 +174,17 @@ def _run(task, scenarios, plan, replicates, seed, steps, crn, out: Path, backend
     provenance = collect({"api": "simulation.batch.run_scenarios", "master_seed": int(seed),
                           "backend": backend, "workers": workers, "scheduler": scheduler})
     try:
-        store = ResultsStore.resume(out, specs, key, meta, provenance)
+        store = ResultsStore.resume(out, specs, key, meta, provenance, replan=replan,
+                                    changed_settings=True)
     except InputError as exc:
         if "different batch" not in exc.message:
             raise
         raise InputError(str(out), "out",
                          "out holds the results of a different batch (another task, scenarios, "
-                         "seed, steps or common_random_numbers); choose another out, or delete "
-                         "it to start again") from None
+                         f"seed, steps or common_random_numbers): {exc.message.split(': ', 2)[-1]} "
+                         "(from Python: replan=True)") from None
+    if store.resume_note:
+        print(f"note: {out}: {store.resume_note}", file=sys.stderr)
     try:
         stored = 1 + max(e["replicate"] for e in store.manifest["runs"])
         result = run_session(task, store, plan, max(replicates, stored), backend=backend,

@@ -81,7 +81,12 @@ def runner_options(parser, what: str) -> None:
                         help="runs per task (default: guided, large chunks first and single runs "
                              "at the end)")
     parser.add_argument("--resume", action="store_true",
-                        help=f"continue the {what} in --out: run only missing or failed runs")
+                        help=f"continue the {what} in --out: run only missing or failed runs "
+                             "(also after its settings changed, when the change leaves every "
+                             "stored run as it was)")
+    parser.add_argument("--replan", action="store_true",
+                        help=f"with --resume, after the {what}'s settings changed: keep the "
+                             "stored runs the change leaves as they were, run the others anew")
 
 
 def _evaluation_options(parser) -> None:
@@ -134,6 +139,9 @@ def study_backend(args: argparse.Namespace) -> str:
                           ("--max-runs", args.max_runs)):
         if value is not None and value < 1:
             raise InputError(option, option, f"{option} must be an integer >= 1; got {value}")
+    if getattr(args, "replan", False) and not args.resume:
+        raise InputError("--replan", "--replan", "--replan needs --resume (it re-plans the "
+                         "runs of the study already in --out)")
     backend = args.backend or ("dask" if args.scheduler else "processes")
     if args.scheduler and backend != "dask":
         raise InputError("--scheduler", "--scheduler",
@@ -154,9 +162,9 @@ def run_study(args: argparse.Namespace, backend: str, run) -> int:
         check_scheduler(args.scheduler)
     check_out(args.out)
     try:
-        result = run(resume=args.resume, backend=backend, workers=args.workers,
-                     scheduler=args.scheduler, chunk_size=args.chunk_size,
-                     progress=not args.quiet)
+        result = run(resume=args.resume, replan=args.replan, backend=backend,
+                     workers=args.workers, scheduler=args.scheduler,
+                     chunk_size=args.chunk_size, progress=not args.quiet)
     except KeyboardInterrupt:
         print(f"interrupted: finished runs are kept in {args.out}; run the same command with "
               "--resume to finish", file=sys.stderr)
@@ -204,7 +212,7 @@ def _command_line(args: argparse.Namespace) -> list[str]:
         value = getattr(args, name)
         if value is not None:
             line += [f"--{name.replace('_', '-')}", str(value)]
-    line += [f"--{flag}" for flag in ("resume", "quiet") if getattr(args, flag)]
+    line += [f"--{flag}" for flag in ("resume", "replan", "quiet") if getattr(args, flag)]
     return line
 
 
@@ -234,11 +242,14 @@ def cmd_batch(args: argparse.Namespace) -> int:
     provenance = _provenance(batch, backend, args)
     try:
         if args.resume:
-            store = ResultsStore.resume(out, specs, batch_hash, batch.meta(), provenance)
+            store = ResultsStore.resume(out, specs, batch_hash, batch.meta(), provenance,
+                                        replan=args.replan, changed_settings=True)
         else:
             store = ResultsStore.create(out, specs, batch_hash, batch.meta(), provenance)
     except OSError as exc:
         raise InputError(str(out), "--out", f"cannot write results there: {exc}") from None
+    if store.resume_note:
+        print(f"note: {out}: {store.resume_note}", file=sys.stderr)
     with store:  # holds the store's lock until the batch ends
         if args.resume:
             _warn_if_code_changed(store.manifest["provenance"])

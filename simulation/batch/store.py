@@ -377,15 +377,25 @@ class ResultsStore:
         batch_hash: str,
         meta: dict[str, Any] | None = None,
         provenance: dict[str, Any] | None = None,
+        replan: bool = False,
+        changed_settings: bool = False,
     ) -> ResultsStore:
         """Reopen ``root`` to continue the same batch (or create it when empty), and lock it.
 
+        A batch whose settings changed (another batch hash) may continue the
+        store when ``changed_settings`` allows it and the change leaves every
+        stored result as it was: each succeeded run is planned again with the
+        same run hash, by the same task (the outcomes it keeps).  With
+        ``replan`` the runs the change alters are dropped (and run again) and
+        the others kept.  :attr:`resume_note` then says which applied.
         Nothing is changed in ``root`` unless every check passes.
 
         Raises:
             InputError: when ``root`` is not empty and not a store, holds a store of a
-                different batch or of a different plan (a run in ``specs`` whose run
-                hash differs from the stored one), or another batch is using it.
+                different batch (unless ``changed_settings`` or ``replan``: of one whose
+                stored runs the change alters, unless ``replan``) or of a different
+                plan (a run in ``specs`` whose run hash differs from the stored one,
+                unless ``replan``), or another batch is using it.
         """
         root = Path(root)
         specs = list(specs)
@@ -402,18 +412,22 @@ class ResultsStore:
                     )
                 return cls._create(root, specs, batch_hash, meta, provenance, lock)
             store = cls.open(root)
-            if store.manifest.get("batch_hash") != batch_hash:
+            same = store.manifest.get("batch_hash") == batch_hash
+            if not same and not (changed_settings or replan):
                 raise InputError(
                     str(root), "--resume",
                     "--resume: this directory holds results of a different batch "
                     f"(hash {store.manifest.get('batch_hash')}, this batch {batch_hash})",
                 )
-            store._check_plan(specs)
+            dropped = store._reconcile(specs, meta, replan, same)
         except BaseException:
             _release(lock)
             raise
         store._hold(lock)
         try:
+            if dropped is not None:
+                store._drop(dropped)
+            store.manifest["batch_hash"] = batch_hash
             known = {e["run_id"] for e in store.manifest["runs"]}
             store.manifest["runs"] += [_spec_entry(s) for s in specs if s.run_id not in known]
             store.manifest["meta"] = meta or store.manifest.get("meta", {})
@@ -427,6 +441,67 @@ class ResultsStore:
             store.close()
             raise
         return store
+
+    resume_note: str = ""
+    """After :meth:`resume`: how a changed or re-planned batch was continued (else empty)."""
+
+    def _reconcile(self, specs: list[RunSpec], meta: dict[str, Any] | None, replan: bool,
+                   same: bool) -> set[str] | None:
+        """Check a resume's plan against the stored runs; the runs to drop (None: none).
+
+        Reads only.  The stored results a plan keeps are those of succeeded
+        runs planned again with the same run hash by the same task.
+
+        Raises:
+            InputError: the plan alters stored results and ``replan`` is off.
+        """
+        if same and not replan:
+            self._check_plan(specs)
+            return None
+        planned = {s.run_id: s.run_hash for s in specs}
+        stored = {e["run_id"]: e["run_hash"] for e in self.manifest["runs"]}
+        journal = self._read_journal()
+        done = [r for r, e in journal.items() if e.get("status") == SUCCEEDED and r in stored]
+        same_task = meta is None or _task_of(meta) == _task_of(self.manifest.get("meta", {}))
+        altered = [r for r in done if not same_task or planned.get(r) != stored[r]]
+        if altered and not replan:
+            raise InputError(
+                str(self.root), "--resume",
+                f"--resume: this directory holds a different batch: the settings changed since "
+                f"its runs were stored, and the change alters {len(altered)} of the {len(done)} "
+                f"stored runs (e.g. {altered[0]}); run "
+                f"again with --resume --replan to keep the {len(done) - len(altered)} it leaves "
+                "as they were and run the others anew, or choose another --out",
+            )
+        kept = len(done) - len(altered)
+        if replan:
+            self.resume_note = (f"re-planned (--replan): kept the {kept} of {len(done)} stored "
+                                f"runs the settings leave as they were; {len(altered)} run anew")
+        else:
+            self.resume_note = (f"resuming with changed settings: they leave all {len(done)} "
+                                "stored runs as they were, so every one is kept")
+        unplanned = {r for r in stored if planned.get(r) != stored[r]}
+        return set(altered) | unplanned
+
+    def _drop(self, run_ids: set[str]) -> None:
+        """Forget runs: their manifest entries, journal lines and result files."""
+        if not run_ids:
+            return
+        self.manifest["runs"] = [e for e in self.manifest["runs"] if e["run_id"] not in run_ids]
+        path = self.root / "status.jsonl"
+        if path.exists():
+            keep = []
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(entry, dict) and entry.get("run_id") not in run_ids:
+                    keep.append(line)
+            _atomic_write_bytes(path, "".join(f"{line}\n" for line in keep).encode())
+        for run_id in run_ids:
+            self.part_path(run_id).unlink(missing_ok=True)
+            self.timeseries_path(run_id).unlink(missing_ok=True)
 
     def _check_plan(self, specs: Iterable[RunSpec]) -> None:
         """Refuse specs that differ from the stored runs of the same id (a changed plan).
@@ -668,6 +743,13 @@ class ResultsStore:
                 entry["error"] = "result file damaged; --resume runs it again"
         self._write_manifest()
         return frame
+
+
+def _task_of(meta: dict[str, Any]) -> Any:
+    """What decides the columns a run stores: the task (library batches), or the outcomes kept."""
+    if "task" in meta:
+        return meta["task"]
+    return meta.get("outcomes"), bool(meta.get("keep_timeseries"))
 
 
 def _part_ok(path: Path, run_id: str, run_hash: str | None, rows: int | None = 1) -> bool:

@@ -8,6 +8,7 @@ directory; ``--resume`` needs the record, with the same hash.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,14 @@ from simulation.errors import InputError
 
 
 def claim(out: Path, record: str, key: str, payload: dict[str, Any], resume: bool,
-          kind: str) -> None:
+          kind: str, changeable: bool = False) -> bool:
     """Create ``out`` for a new study, or check that it holds this one when resuming.
+
+    A study whose runs are kept in results stores may be resumed with changed
+    settings (``changeable``): each store then checks that the change leaves
+    its stored runs as they were, or re-plans them with ``--replan``
+    (:meth:`simulation.batch.store.ResultsStore.resume`), and the study
+    rewrites its record with :func:`settle` once its runs are checked.
 
     Args:
         out: the output directory.
@@ -26,10 +33,14 @@ def claim(out: Path, record: str, key: str, payload: dict[str, Any], resume: boo
         payload: what else the record keeps (a description of the study).
         resume: continue the study already in ``out``.
         kind: the study's kind in error messages ("sensitivity study", "calibration").
+        changeable: the study may continue with changed settings.
+
+    Returns:
+        True when resuming a study whose settings changed.
 
     Raises:
         InputError: ``out`` is a file, is not empty without ``resume``, or holds
-            no readable record or another study's.
+            no readable record or (unless ``changeable``) another study's.
     """
     if out.exists() and not out.is_dir():
         raise InputError(str(out), "--out", "--out is a file; expected a directory")
@@ -42,11 +53,28 @@ def claim(out: Path, record: str, key: str, payload: dict[str, Any], resume: boo
         except (OSError, ValueError):
             raise InputError(str(out), "--resume", f"--resume: the directory holds no readable "
                              f"{record}, so it is not a {kind}'s output") from None
-        if stored.get("hash") != key:
+        if not isinstance(stored, dict) or stored.get("hash") != key:
+            if changeable:
+                return True
             raise InputError(str(out), "--resume", f"--resume: the directory holds another study "
                              f"(a {kind} with other settings, which change its numbers); choose "
                              "another --out")
-        return
+        return False
+    settle(out, record, key, payload, kind)
+    return False
+
+
+def settle(out: Path, record: str, key: str, payload: dict[str, Any], kind: str,
+           changed: bool = False) -> None:
+    """Write the study's record in ``out`` (a new study, or one resumed with changed settings).
+
+    With ``changed`` a ``note:`` line on standard error says the study in
+    ``out`` now has the new settings (its stores said what became of its runs).
+    """
+    if changed:
+        print(f"note: {out}: the {kind} was resumed with changed settings, which it now "
+              f"records in {record}; every stored run they leave as it was is kept",
+              file=sys.stderr)
     text = json.dumps({"hash": key, **payload}, indent=1, default=str)
     try:
         out.mkdir(parents=True, exist_ok=True)

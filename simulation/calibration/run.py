@@ -40,7 +40,7 @@ import pandas as pd
 from simulation.batch.specs import stable_hash
 from simulation.batch.store import write_atomically
 from simulation.batch.study_checks import nan_reason
-from simulation.batch.study_dir import claim, record_session
+from simulation.batch.study_dir import claim, record_session, settle
 from simulation.calibration import history_matching as hm
 from simulation.calibration.runs import evaluate, parameter_values, point_means, run_variance
 from simulation.calibration.targets import Target, TargetSet
@@ -79,8 +79,8 @@ def calibration_hash(targets: TargetSet) -> str:
     return stable_hash({"fit": fit, "plan": targets.plan.describe()})
 
 
-def calibrate(targets: TargetSet, out: str | Path, *, resume: bool = False, task=None,
-              backend: str = "processes", workers: int | None = None,
+def calibrate(targets: TargetSet, out: str | Path, *, resume: bool = False, replan: bool = False,
+              task=None, backend: str = "processes", workers: int | None = None,
               scheduler: str | None = None, chunk_size: int | None = None,
               progress: bool = True, figures_too: bool = True) -> CalibrationResult:
     """Calibrate the model to a target file's fitted targets (see the module docstring).
@@ -88,7 +88,11 @@ def calibrate(targets: TargetSet, out: str | Path, *, resume: bool = False, task
     Args:
         targets: a target file with a plan (:func:`~simulation.calibration.targets.load_targets`).
         out: the output directory: new or empty, or this calibration's with ``resume``.
-        resume: continue the calibration already in ``out``.
+        resume: continue the calibration already in ``out`` (also after its
+            settings changed: each batch of runs keeps its stored runs when the
+            change leaves them as they were).
+        replan: with ``resume``, keep the stored runs changed settings leave as
+            they were and run the others anew.
         task: a :class:`~simulation.batch.ModelTask` for a model other than iesim.
         backend: ``serial``, ``processes`` or ``dask``.
         workers: worker processes (default: the CPUs available).
@@ -107,11 +111,11 @@ def calibrate(targets: TargetSet, out: str | Path, *, resume: bool = False, task
                          "parameters to calibrate; add a [calibration.parameters] table")
     started = time.perf_counter()
     out = Path(out)
-    _prepare(targets, out, resume)
+    changed = _prepare(targets, out, resume)
     fit = targets.used("fit")
     names = [t.name for t in fit]
     runner = dict(task=task, backend=backend, workers=workers, scheduler=scheduler,
-                  chunk_size=chunk_size, progress=progress)
+                  chunk_size=chunk_size, progress=progress, replan=replan)
     rng = np.random.default_rng(plan.seed)
     dims = len(plan.factors)
     waves: list[hm.Wave] = []
@@ -168,6 +172,9 @@ def calibrate(targets: TargetSet, out: str | Path, *, resume: bool = False, task
     chosen = _choose(plan, fit, confirmation, warnings)
     check = evaluate(plan, targets.targets, [chosen["values"]], "check", out,
                      plan.check_replicates, seed=plan.seed + CHECK_SEED, **runner)
+    if changed:  # every batch of runs took the change: the calibration is now this one
+        settle(out, "calibration.json", calibration_hash(targets),
+               {"targets": targets.source, "plan": targets.plan.describe()}, "calibration", changed=True)
     table = check_table(targets, check)
     write_atomically(out / "check.csv", lambda p: table.to_csv(p, index=False))
     ident = identification(plan, posterior)
@@ -393,9 +400,11 @@ def identification(plan, posterior: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _prepare(targets: TargetSet, out: Path, resume: bool) -> None:
-    claim(out, "calibration.json", calibration_hash(targets),
-          {"targets": targets.source, "plan": targets.plan.describe()}, resume, "calibration")
+def _prepare(targets: TargetSet, out: Path, resume: bool) -> bool:
+    """Claim ``out`` for the calibration; True when resuming it with changed settings."""
+    return claim(out, "calibration.json", calibration_hash(targets),
+                 {"targets": targets.source, "plan": targets.plan.describe()}, resume,
+                 "calibration", changeable=True)
 
 
 def _write(path: Path, frame: pd.DataFrame) -> None:

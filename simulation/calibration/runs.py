@@ -49,7 +49,7 @@ def evaluate(plan: Plan, targets: tuple[Target, ...], values: list[dict[str, Any
              out: Path, replicates: int, *, seed: int | None = None, task=None,
              backend: str = "processes", workers: int | None = None,
              scheduler: str | None = None, chunk_size: int | None = None,
-             progress: bool = True) -> pd.DataFrame:
+             progress: bool = True, replan: bool = False) -> pd.DataFrame:
     """Each point's target outputs, one row per point and replicate.
 
     Args:
@@ -67,6 +67,8 @@ def evaluate(plan: Plan, targets: tuple[Target, ...], values: list[dict[str, Any
         scheduler: Dask scheduler address (None: a LocalCluster).
         chunk_size: runs per task (default: guided).
         progress: show progress on standard error.
+        replan: keep the stored runs changed settings leave as they were, run
+            the others anew (see :func:`simulation.batch.run_scenarios`).
 
     Returns:
         Columns ``point``, ``replicate``, then one per target (its output).
@@ -85,12 +87,13 @@ def evaluate(plan: Plan, targets: tuple[Target, ...], values: list[dict[str, Any
                             seed=plan.seed if seed is None else seed, steps=plan.steps,
                             out=out / "runs" / name, backend=backend, workers=workers,
                             scheduler=scheduler, chunk_size=chunk_size,
-                            common_random_numbers=False, progress=progress)
+                            common_random_numbers=False, progress=progress, replan=replan)
     failures = summary.attrs.get("failures") or {}
     if failures:
         first, error = next(iter(failures.items()))
         raise RuntimeError(f"{len(failures)} runs failed ({first}: {error}); fix the cause and "
-                           "run again with --resume")
+                           "run again with --resume (add --replan if the fix changes the "
+                           "calibration's settings)")
     names = summary["scenario"].astype(str)
     frame = pd.DataFrame({"point": names.str.rsplit("-p", n=1).str[1].astype(int),
                           "replicate": summary["replicate"].astype(int).to_numpy()})

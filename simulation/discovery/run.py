@@ -31,7 +31,7 @@ import pandas as pd
 from simulation.batch.specs import stable_hash
 from simulation.batch.store import write_atomically
 from simulation.batch.study_checks import nan_reason
-from simulation.batch.study_dir import claim, record_session
+from simulation.batch.study_dir import claim, record_session, settle
 from simulation.discovery import boxes, cart, figures
 from simulation.discovery.report import report
 from simulation.discovery.study import Discovery, unit_design
@@ -68,13 +68,16 @@ def discovery_hash(discovery: Discovery) -> str:
 
 
 def run_discovery(discovery: Discovery, out: str | Path, *, resume: bool = False,
-                  figures_too: bool = True, **runner) -> DiscoveryResult:
+                  replan: bool = False, figures_too: bool = True, **runner) -> DiscoveryResult:
     """Sample, run, and find the boxes of a discovery study in ``out``.
 
     Args:
         discovery: a validated study (:func:`~simulation.discovery.study.load_discovery`).
         out: the output directory: new or empty, or this study's with ``resume``.
-        resume: continue the study already in ``out``.
+        resume: continue the study already in ``out`` (also after its settings
+            changed, when the change leaves its stored runs as they were).
+        replan: with ``resume``, keep the stored runs changed settings leave as
+            they were and run the others anew.
         figures_too: also draw the figures.
         **runner: how and where runs execute, passed to
             :func:`~simulation.sensitivity.runs.evaluate` (``task``, ``backend``,
@@ -87,11 +90,16 @@ def run_discovery(discovery: Discovery, out: str | Path, *, resume: bool = False
     started = time.perf_counter()
     out = Path(out)
     study = discovery.study
-    claim(out, "discovery.json", discovery_hash(discovery), {"discovery": discovery.describe()},
-          resume, "discovery")
+    changed = claim(out, "discovery.json", discovery_hash(discovery),
+                    {"discovery": discovery.describe()}, resume, "discovery", changeable=True)
     unit = unit_design(discovery)
-    write_samples(study, unit, out)
-    values = evaluate(study, unit, out, **runner)
+    if not changed:
+        write_samples(study, unit, out)
+    values = evaluate(study, unit, out, replan=replan, **runner)
+    if changed:  # the runs store took the change: the study is now this one
+        write_samples(study, unit, out, replace=True)
+        settle(out, "discovery.json", discovery_hash(discovery),
+               {"discovery": discovery.describe()}, "discovery", changed=True)
     write_atomically(out / "results.parquet", lambda p: values.to_parquet(p, index=False))
 
     x = value_matrix(study, unit)

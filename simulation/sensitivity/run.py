@@ -30,7 +30,7 @@ import pandas as pd
 from simulation.batch.specs import stable_hash
 from simulation.batch.store import write_atomically
 from simulation.batch.study_checks import nan_reason
-from simulation.batch.study_dir import claim
+from simulation.batch.study_dir import claim, settle
 from simulation.errors import InputError
 from simulation.sensitivity import figures, indices
 from simulation.sensitivity.runs import evaluate, point_means
@@ -63,8 +63,8 @@ def study_hash(study: Study) -> str:
     return stable_hash(described)
 
 
-def run_study(study: Study, out: str | Path, *, resume: bool = False, task=None,
-              backend: str = "processes", workers: int | None = None,
+def run_study(study: Study, out: str | Path, *, resume: bool = False, replan: bool = False,
+              task=None, backend: str = "processes", workers: int | None = None,
               scheduler: str | None = None, chunk_size: int | None = None,
               progress: bool = True, figures_too: bool = True) -> StudyResult:
     """Sample, evaluate, analyse and report a study into ``out``.
@@ -72,7 +72,10 @@ def run_study(study: Study, out: str | Path, *, resume: bool = False, task=None,
     Args:
         study: a validated study (:func:`~simulation.sensitivity.study.load_study`).
         out: the output directory: new or empty, or this study's with ``resume``.
-        resume: continue the study already in ``out``.
+        resume: continue the study already in ``out``; a model study also after
+            its settings changed, when the change leaves its stored runs as they were.
+        replan: with ``resume``, keep the stored runs changed settings leave as
+            they were and run the others anew.
         task: a :class:`~simulation.batch.ModelTask` for a model other than iesim.
         backend: ``serial``, ``processes`` or ``dask`` (as for
             :func:`simulation.batch.run_scenarios`).
@@ -87,11 +90,17 @@ def run_study(study: Study, out: str | Path, *, resume: bool = False, task=None,
     """
     started = time.perf_counter()
     out = Path(out)
-    _prepare(study, out, resume)
+    changed = _prepare(study, out, resume)
     unit = unit_sample(study)
-    write_samples(study, unit, out)
+    if not changed:
+        write_samples(study, unit, out)
     values = evaluate(study, unit, out, task=task, backend=backend, workers=workers,
-                      scheduler=scheduler, chunk_size=chunk_size, progress=progress)
+                      scheduler=scheduler, chunk_size=chunk_size, progress=progress,
+                      replan=replan)
+    if changed:  # the runs store took the change: the study is now this one
+        write_samples(study, unit, out, replace=True)
+        settle(out, "study.json", study_hash(study), {"study": study.describe()},
+               "sensitivity study", changed=True)
     write_atomically(out / "results.parquet", lambda p: values.to_parquet(p, index=False))
     y = point_means(study, values)
     table = indices.analyse(study, unit, y)
@@ -130,20 +139,25 @@ def _nothing_to_analyse(study: Study, y: np.ndarray) -> str:
             + "; ".join(parts) + "); the runs are kept in the output directory")
 
 
-def _prepare(study: Study, out: Path, resume: bool) -> None:
-    claim(out, "study.json", study_hash(study), {"study": study.describe()}, resume,
-          "sensitivity study")
+def _prepare(study: Study, out: Path, resume: bool) -> bool:
+    """Claim ``out`` for the study; True when resuming it with changed settings."""
+    return claim(out, "study.json", study_hash(study), {"study": study.describe()}, resume,
+                 "sensitivity study", changeable=not study.function)
 
 
-def write_samples(study: Study, unit: np.ndarray, out: Path) -> None:
-    """Write the design to ``out/samples.parquet``; on resume, check it against the stored one."""
+def write_samples(study: Study, unit: np.ndarray, out: Path, replace: bool = False) -> None:
+    """Write the design to ``out/samples.parquet``; on resume, check it against the stored one.
+
+    With ``replace`` (a study resumed with changed settings) the stored design
+    is replaced instead.
+    """
     frame = pd.concat([
         pd.DataFrame({"point": np.arange(len(unit))}),
         pd.DataFrame(unit, columns=[f"u_{i}" for i in range(unit.shape[1])]),
         pd.DataFrame(value_matrix(study, unit), columns=study.names),
     ], axis=1)
     path = out / "samples.parquet"
-    if path.exists():
+    if path.exists() and not replace:
         stored = pd.read_parquet(path)
         if not (stored.shape == frame.shape
                 and np.allclose(stored.to_numpy(float), frame.to_numpy(float), equal_nan=True)):

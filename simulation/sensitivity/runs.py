@@ -53,7 +53,8 @@ def scenarios(study: Study, unit: np.ndarray) -> dict[str, dict[str, Any]]:
 
 def evaluate(study: Study, unit: np.ndarray, out: Path, *, task=None, backend: str = "processes",
              workers: int | None = None, scheduler: str | None = None,
-             chunk_size: int | None = None, progress: bool = True) -> pd.DataFrame:
+             chunk_size: int | None = None, progress: bool = True,
+             replan: bool = False) -> pd.DataFrame:
     """Target values of every sample point and replicate.
 
     Args:
@@ -68,6 +69,8 @@ def evaluate(study: Study, unit: np.ndarray, out: Path, *, task=None, backend: s
         scheduler: Dask scheduler address (None: a LocalCluster).
         chunk_size: runs per task (default: guided).
         progress: show progress on standard error.
+        replan: keep the stored runs changed settings leave as they were, run
+            the others anew (see :func:`simulation.batch.run_scenarios`).
 
     Returns:
         A DataFrame with columns ``point``, ``replicate`` and one per outcome.
@@ -83,12 +86,13 @@ def evaluate(study: Study, unit: np.ndarray, out: Path, *, task=None, backend: s
     summary = run_scenarios(task, scenarios(study, unit), replicates=study.replicates,
                             seed=study.seed, steps=study.steps, out=out / "runs",
                             backend=backend, workers=workers, scheduler=scheduler,
-                            chunk_size=chunk_size, progress=progress)
+                            chunk_size=chunk_size, progress=progress, replan=replan)
     failures = summary.attrs.get("failures") or {}
     if failures:
         first, error = next(iter(failures.items()))
         raise RuntimeError(f"{len(failures)} runs failed, so some sample points have no value "
-                           f"({first}: {error}); fix the cause and run again with --resume")
+                           f"({first}: {error}); fix the cause and run again with --resume "
+                           "(add --replan if the fix changes the study's settings)")
     return _targets(study, summary, len(unit))
 
 
