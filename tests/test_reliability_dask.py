@@ -205,3 +205,22 @@ def test_a_scheduler_without_workers_gets_a_warning_and_the_batch_finishes_when_
     assert "has had no worker" in warnings[0] and "--resume" in warnings[0]
     assert f"; {len(specs)} runs are waiting for one" in warnings[0]
     assert len(store.summary()) == len(specs) and not store.failures()
+
+
+def test_the_local_cluster_never_gives_up_a_worker_while_a_batch_runs(tmp_path):
+    # a worker killed again and again may be restarting just when the cluster's
+    # lost-worker timeout (15 s) looks for it; the cluster would then close its nanny, and
+    # with every worker gone the batch would wait forever (what hung under load)
+    import dask
+
+    specs = plan_runs({"flat": {}}, 2, seed=3, steps=5)
+    seen = []
+
+    def record(result):
+        seen.append(dask.utils.parse_timedelta(
+            dask.config.get("distributed.deploy.lost-worker-timeout")))
+
+    run_batch(TOY, specs, record, backend="dask", workers=1)
+    assert len(seen) == 2 and min(seen) >= 365 * 24 * 3600
+    assert dask.utils.parse_timedelta(
+        dask.config.get("distributed.deploy.lost-worker-timeout")) < 3600  # put back after

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from simulation.batch.batchfile import MAX_RUNS
 from simulation.batch.runner import BACKENDS, stable_hash
-from simulation.errors import InputError
+from simulation.errors import InputError, escape_controls
 
 
 def register(subparsers) -> None:
@@ -170,7 +170,11 @@ def run_study(args: argparse.Namespace, backend: str, run) -> int:
               "--resume to finish", file=sys.stderr)
         return 130
     except RuntimeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {escape_controls(str(exc))}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the output cannot be written (disk full, directory removed)
+        print(f"error: cannot write the results to {args.out}: {escape_controls(str(exc))}; the runs "
+              "stored so far are kept (--resume continues)", file=sys.stderr)
         return 1
     print((Path(args.out) / "report.md").read_text(encoding="utf-8"), end="")
     for warning in result.warnings:
@@ -290,7 +294,7 @@ def _run(args, batch, task, store, backend, replicates) -> int:
               "run the same command with --resume to finish", file=sys.stderr)
         return 130
     except BackendError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {escape_controls(str(exc))}", file=sys.stderr)
         return 1
     except OSError as exc:  # the store cannot be written (disk full, directory removed)
         print(f"error: cannot write results to {store.root}: {exc}", file=sys.stderr)

@@ -1,14 +1,16 @@
 r"""The Dask backend: a LocalCluster of its own, or an existing scheduler.
 
 Chunks are submitted as tasks; a worker that dies is restarted by its
-nanny and the scheduler reschedules its tasks.  A chunk that keeps killing
-workers ends as ``KilledWorker``; its runs are then retried one per task.  A
-single run that ends as ``KilledWorker`` may only have waited on a worker
-another run killed (the scheduler blames every task a dying worker held), so
-it is tried once more at the end, alone on the cluster, and recorded as
-failed only if it then kills its worker again.  With a LocalCluster the
-scheduler gives up on a task after it has killed two workers; an external
-scheduler uses its own ``allowed-failures`` setting.
+nanny and the scheduler reschedules its tasks.  A task that keeps killing
+workers ends as ``KilledWorker``.  Which of its runs killed them is not
+known, and it may only have waited on a worker another task killed (the
+scheduler blames every task a dying worker held), so each of its runs is
+tried again at the end, one at a time, alone on the cluster: a run is
+recorded as failed only if it then kills its workers again.  Running them
+alone also keeps the finished results of other tasks, which live on the
+workers until they are fetched, from dying with the workers.  With a
+LocalCluster the scheduler gives up on a task after it has killed two
+workers; an external scheduler uses its own ``allowed-failures`` setting.
 
 A scheduler address is checked before anything runs (:func:`check_scheduler`):
 a malformed address, a scheduler that cannot be reached within
@@ -283,7 +285,7 @@ def run_dask(
     timeout = CONNECT_TIMEOUT if timeout is None else timeout
     client, cluster = _connect(scheduler, workers, timeout)
     try:
-        with quiet_distributed() if scheduler else _nothing():
+        with quiet_distributed() if scheduler else _keep_workers():
             _run_tasks(client, task, specs, deliver, workers, chunk_size,
                        scheduler or "the LocalCluster")
     finally:
@@ -291,8 +293,20 @@ def run_dask(
 
 
 @contextmanager
-def _nothing():
-    yield
+def _keep_workers():
+    """Keep every worker of this backend's LocalCluster for the whole batch.
+
+    A LocalCluster closes a worker's nanny for good when the scheduler has
+    not seen that worker for ``distributed.deploy.lost-worker-timeout`` (15
+    s), read when the worker is lost.  A run that kills its worker again and
+    again (it is retried, then tried alone) can leave its worker restarting
+    at that moment, and the cluster would then lose it, and at last every
+    worker: the batch would wait forever.  The nanny restarts it anyway.
+    """
+    import dask
+
+    with dask.config.set({"distributed.deploy.lost-worker-timeout": "3650 days"}):
+        yield
 
 
 def _warn(message: str) -> None:
@@ -316,7 +330,7 @@ def _run_tasks(client, task, specs, deliver, workers, chunk_size, where: str) ->
     chunks: dict[str, list[RunSpec]] = {}
     done = as_completed(with_results=True, raise_errors=False)
     delivered = 0
-    suspects: list[RunSpec] = []  # single runs a worker died under: retried alone at the end
+    suspects: list[RunSpec] = []  # runs of tasks a worker died under: tried alone at the end
     alone: set[str] = set()
 
     def submit(chunk: list[RunSpec]) -> None:
@@ -357,20 +371,18 @@ def _run_tasks(client, task, specs, deliver, workers, chunk_size, where: str) ->
                 raise lost("the connection closed" if client.status != "running"
                            else "its tasks were cancelled")
             chunk = chunks.pop(future.key)
-            future.release()
-            if future.status != "error":
+            errored = future.status == "error"
+            future.release()  # (a released future reads as cancelled: its status is read first)
+            if not errored and isinstance(outcome, list):
                 for result in outcome:
                     give(result)
                 continue
             exc = outcome[1] if isinstance(outcome, tuple) else outcome
             if isinstance(exc, KilledWorker):
-                if len(chunk) > 1:
-                    for spec in chunk:
-                        submit([spec])
-                elif chunk[0].run_id in alone:
+                if len(chunk) == 1 and chunk[0].run_id in alone:
                     give(killed_result(chunk[0], "(Dask KilledWorker)"))
-                else:  # it may have waited on a worker another run killed: try it alone
-                    suspects.append(chunk[0])
+                else:  # which run killed the workers is not known: each is tried alone
+                    suspects += chunk
                 continue
             # e.g. the task cannot be unpickled on a worker
             for spec in chunk:
