@@ -101,15 +101,15 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise InputError(str(path), None, NESTED_TOO_DEEPLY) from None
     except ValueError:  # an integer too long for Python to read (over 4300 digits)
         raise InputError(str(path), None, _long_integer(text)) from None
-    try:
-        _refuse_huge_integers(data, (), str(path))
-    except RecursionError:
-        raise InputError(str(path), None, NESTED_TOO_DEEPLY) from None
+    _refuse_huge_integers(data, str(path))
     return data
 
 
 MAX_INTEGER_BITS = 1000
 """Integers in files longer than this (about 300 digits) are refused: no setting needs them."""
+
+MAX_DEPTH = 100
+"""Tables or arrays nested deeper than this are refused: no input file needs them."""
 
 
 def _long_integer(text: str) -> str:
@@ -122,20 +122,27 @@ def _long_integer(text: str) -> str:
             "300 digits")
 
 
-def _refuse_huge_integers(value: Any, keys: tuple[str, ...], source: str, index: str = "") -> None:
-    """Refuse an integer no setting could hold (a hexadecimal one reads without a length limit)."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _refuse_huge_integers(item, (*keys, str(key)), source)
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            _refuse_huge_integers(item, keys, source, f"{index}[{i}]")
-    elif isinstance(value, int) and not isinstance(value, bool) \
-            and value.bit_length() > MAX_INTEGER_BITS:
-        key = (_address(keys) if keys else "?") + index
-        digits = int(value.bit_length() * 0.30103)
-        raise InputError(source, key, f"{key} is an integer of about {digits:,} digits; expected "
-                         "a number of at most 300 digits")
+def _refuse_huge_integers(data: Any, source: str) -> None:
+    """Refuse an integer no setting could hold (a hexadecimal one reads without a length limit).
+
+    The walk is iterative and stops at :data:`MAX_DEPTH` levels: a file nested
+    deeper is refused as such.
+    """
+    stack: list[tuple[Any, tuple[str, ...], str]] = [(data, (), "")]
+    while stack:
+        value, keys, index = stack.pop()
+        if isinstance(value, dict | list) and len(keys) + index.count("[") > MAX_DEPTH:
+            raise InputError(source, None, NESTED_TOO_DEEPLY)
+        if isinstance(value, dict):
+            stack.extend((item, (*keys, str(key)), "") for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((item, keys, f"{index}[{i}]") for i, item in enumerate(value))
+        elif isinstance(value, int) and not isinstance(value, bool) \
+                and value.bit_length() > MAX_INTEGER_BITS:
+            key = (_address(keys) if keys else "?") + index
+            digits = int(value.bit_length() * 0.30103)
+            raise InputError(source, key, f"{key} is an integer of about {digits:,} digits; "
+                             "expected a number of at most 300 digits")
 
 
 def _file_kind(mode: int) -> str:
