@@ -47,7 +47,9 @@ def preset(name: str) -> dict:
 # direction in which the lever should move it.
 DOSES: dict[str, tuple] = {
     # lever: (preset, parameter, direction, (low, high)); the preset's own value is the middle dose
-    "fund": ("lever_dedicated_fund", "fund_budget", "partnerships_formed", 1, (1500.0, 6000.0)),
+    # the fund's low dose is a quarter of the preset: from about half of it up, universities'
+    # coordination capacity, not money, limits how many partnerships form (docs/ODD.md)
+    "fund": ("lever_dedicated_fund", "fund_budget", "partnerships_formed", 1, (750.0, 6000.0)),
     "tax_break": ("lever_tax_break", "tax_break_rate", "active_partnerships", 1, (0.15, 0.6)),
     "accreditation": ("lever_accreditation", "accreditation_weight", "curriculum_gap", -1,
                       (0.25, 1.0)),

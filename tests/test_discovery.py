@@ -176,7 +176,7 @@ policy = "{SCENARIOS / 'lever_dedicated_fund.toml'}"
 reference = "{SCENARIOS / 'baseline.toml'}"
 
 [factors.parameters]
-fund_budget = "plausible"
+coordination_capacity = "plausible"
 contact_rate = "plausible"
 cultural_distance = "plausible"
 admin_cost = "plausible"
@@ -197,11 +197,13 @@ def test_an_interrupted_and_resumed_discovery_gives_the_same_boxes(tmp_path):
     assert (whole / "cart.txt").read_text() == (broken / "cart.txt").read_text()
     # the resumed session's time is recorded (a killed session cannot record its own)
     assert len(json.loads((broken / "sessions.json").read_text())) == 1
-    # another study may not resume into this directory
+    # a study with another seed may not resume into this directory without --replan: its
+    # change alters every stored run
     other = _write(tmp_path, SMALL.replace("seed = 7", "seed = 8"), "other.toml")
     refused = iesim("discover", str(other), "--out", str(broken), "--resume")
     assert refused.returncode == 2
-    one_error_line(refused.stderr, "another study")
+    one_error_line(refused.stderr, "the change alters 80 of the 80 stored runs")
+    assert "--replan" in refused.stderr
 
 
 @pytest.mark.slow

@@ -44,7 +44,7 @@ def test_planned_vacancies_are_posted_month_by_month_through_the_year():
         assert ((model.firm_opened - before) >= due).all()
         posted += due
     assert (posted <= model.firm_opened).all()
-    assert posted.sum() == planned.sum() - 0  # every planned vacancy was posted or pre-filled
+    assert posted.sum() == planned.sum()  # every planned vacancy was posted
     assert model.vacancy_plan.sum() == 0
 
 
@@ -60,11 +60,15 @@ def test_openings_spread_over_the_year_spread_first_jobs_over_it():
     # the first revision's calendar: every opening posted in the month after graduation
     at_once = first_job_months(hiring_season_share=1.0, hiring_season_months=1)
     spread = first_job_months(hiring_season_share=0.25, hiring_season_months=3)
-    late = [m[4:].sum() / m.sum() for m in (at_once, spread)]
+    # the calibrated market clears within a few months either way, so "later" is
+    # from the third search month on
+    late = [m[2:].sum() / m.sum() for m in (at_once, spread)]
     first = [m[0] / m.sum() for m in (at_once, spread)]
+    mean = [np.average(np.arange(13), weights=m) for m in (at_once, spread)]
     assert late[1] > 2 * late[0] + 0.01, late
     assert first[1] < first[0], first
-    assert spread[4:12].sum() > 0
+    assert mean[1] > mean[0] + 0.2, mean
+    assert spread[3:12].sum() > 0
 
 
 def test_unfilled_vacancies_are_withdrawn_at_their_monthly_rate():

@@ -48,6 +48,11 @@ def test_dissolution_hazard_rises_in_the_year_after_a_grant_ends_beyond_a_placeb
     assert low > 0, (mean_, low)
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "known defect (issues 20 and 21): the calibration puts staff_turnover_hazard and "
+    "turnover_trust_loss at the top of their ranges to reach the published partnership "
+    "persistence, so turnover ends 87% (baseline) to 98% (full package) of partnerships; "
+    "docs/ODD.md (1.2, 7) discusses the structural cause"))
 def test_no_single_exogenous_cause_dominates_dissolutions():
     # dissolutions come from partners' decisions, not mostly from random staff turnover
     # (82-92% of them in the first revision) or random downturns

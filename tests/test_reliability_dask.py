@@ -146,10 +146,12 @@ def test_a_scheduler_killed_part_way_ends_the_batch_keeping_what_finished(tmp_pa
                   scheduler=doomed_cluster.address, chunk_size=1)
     message = str(lost.value)
     assert "\n" not in message and "lost the Dask scheduler" in message and "--resume" in message
-    assert len(recorded) == 3  # nothing after the scheduler went away, and nothing recorded failed
+    # results already on their way when the scheduler died may still be kept, but the
+    # batch stops: most runs are left, and nothing recorded failed
+    assert 3 <= len(recorded) < len(specs) // 2
     assert not store.failures()
     resumed = ResultsStore.resume(tmp_path / "store", specs, batch_hash=stable_hash(SLOW_TOY))
-    assert len(resumed.pending_specs()) == len(specs) - 3
+    assert len(resumed.pending_specs()) == len(specs) - len(recorded)
     run_batch(TOY, resumed.pending_specs(), resumed.record, backend="serial")
     clean = ResultsStore.create(tmp_path / "clean", specs, batch_hash=stable_hash(SLOW_TOY))
     run_batch(TOY, clean.pending_specs(), clean.record, backend="serial")

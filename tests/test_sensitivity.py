@@ -364,5 +364,9 @@ def test_a_study_larger_than_the_run_cap_is_refused_before_anything_runs(tmp_pat
     out = tmp_path / "o"
     assert main(["sensitivity", str(screening), "--out", str(out), "--max-runs", "100"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error:") and "--max-runs" in err and "3,216 model runs" in err
+    # 12 trajectories of (factors + 1) points, 2 replicates each
+    study = load_study(screening)
+    needed = 12 * (len(study.factors) + 1) * 2
+    assert needed > 3000
+    assert err.startswith("error:") and "--max-runs" in err and f"{needed:,} model runs" in err
     assert not out.exists()
