@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.agents.student import release
 from simulation.metrics import measure_cohort
 from simulation.skills import FIELDS, learn
 from simulation.student_table import EMPLOYED, SEEKING, SELF_EMPLOYED, UNEMPLOYED
@@ -64,8 +65,7 @@ def follow(model) -> None:
                     record_programme_employment(model, mine)
     leaving = np.flatnonzero(grads & (st.months_since_grad > model.p["tracking_months"]))
     if len(leaving):
-        for r in leaving.tolist():
-            model.student_agents.pop(r).remove()
+        release(model, leaving)
         model.startups.forget_founders(leaving)
         st.remove(leaving)
 

@@ -22,6 +22,7 @@ from simulation import (
     placements,
 )
 from simulation.agents import Firm, Government, Student, University
+from simulation.agents.student import enrol
 from simulation.agents.university import FIELDS_TAUGHT
 from simulation.graduates import GRADUATION_MONTH
 from simulation.metrics import accumulate_evaluation, model_reporters, new_evaluation, summarise
@@ -247,8 +248,7 @@ class IndustryEducationModel(mesa.Model):
             skills = target + remain[:, None] * (skills - target)
         st.skills[rows] = skills
         st.propensity[rows] = rng.beta(2.0, 8.0, size=len(rows))
-        for r in rows.tolist():
-            self.student_agents[r] = Student(self, r)
+        enrol(self, rows)
         return rows
 
     def _populate_students(self) -> None:

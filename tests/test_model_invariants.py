@@ -194,6 +194,39 @@ def test_fund_commitments_equal_running_grants_long_run():
         check_fund(model)
 
 
+def test_students_registered_by_cohort_are_the_agents_mesa_registers_one_by_one():
+    # Cohorts are registered at once while nothing observes the model's agent signals; an
+    # observer makes every student go through Mesa's Agent() and remove(), one by one, each
+    # with its signal. Both give the same agents, ids and numbers.
+    from mesa.experimental.mesa_signals import ModelSignals
+
+    bulk = small_model(9, n_students=600)
+    single = small_model(9, n_students=600)
+    heard = {"added": 0, "removed": 0}
+
+    def added(_):
+        heard["added"] += 1
+
+    def removed(_):
+        heard["removed"] += 1
+
+    # Mesa keeps observers by weak reference: these functions live to the end of the test
+    single.observe("agents", ModelSignals.AGENT_ADDED, added)
+    single.observe("agents", ModelSignals.AGENT_REMOVED, removed)
+    at_start = len(single.student_agents)
+    for model in (bulk, single):
+        model.run_for(36)
+        check_agents(model)
+    # every admission and every departure was signalled
+    assert heard["added"] > 0 and heard["removed"] > 0
+    assert at_start + heard["added"] - heard["removed"] == len(single.student_agents)
+    ids = {m: sorted((row, a.unique_id) for row, a in m.student_agents.items())
+           for m in (bulk, single)}
+    assert ids[bulk] == ids[single]
+    assert [a.unique_id for a in bulk.agents] == [a.unique_id for a in single.agents]
+    assert bulk.outcomes() == pytest.approx(single.outcomes(), nan_ok=True)
+
+
 def test_rows_are_recycled_and_agents_follow():
     model = small_model(4, n_students=600)
     capacity = model.students.capacity

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import mesa
 import numpy as np
+from mesa.agentset import _HardKeyAgentSet
+from mesa.experimental.mesa_signals import ModelSignals
 
 from simulation.skills import FIELDS
 from simulation.student_table import STATUS_NAMES
@@ -60,3 +62,53 @@ class Student(mesa.Agent):
     @skills.setter
     def skills(self, value) -> None:
         self.model.students.skills[self.row] = value
+
+
+# Students arrive and leave by whole cohorts (about 70,000 in a default 15-year run).  Mesa's
+# Agent() and remove() register them one at a time, each through a signal wrapper and a debug
+# log line, which cost about a third of a run.  While nothing observes the model's agent
+# signals, a cohort is registered and deregistered at once, into the same containers, with the
+# same unique ids in the same order; otherwise (an observer, a batch context, a dataset that
+# tracks students) it goes one at a time through Mesa, so every signal is sent.
+
+
+def _one_by_one(model, signal) -> bool:
+    """Whether Mesa must see each student: someone observes the signal or tracks students."""
+    return (model._has_subscribers("agents", signal) or model._batch_context is not None
+            or bool(Student._datasets))
+
+
+def enrol(model, rows: np.ndarray) -> None:
+    """Register a Student agent for each of ``rows`` in ``model.student_agents``, in row order."""
+    rows = [int(r) for r in rows]
+    if _one_by_one(model, ModelSignals.AGENT_ADDED):
+        for r in rows:
+            model.student_agents[r] = Student(model, r)
+        return
+    first = model.agent_id_counter
+    agents = []
+    for i, r in enumerate(rows):
+        agent = Student.__new__(Student)
+        agent.model, agent.unique_id, agent.pos, agent.row = model, first + i, None, r
+        agents.append(agent)
+    model.agent_id_counter = first + len(agents)
+    model._all_agents._agents.update(dict.fromkeys(agents))
+    typed = model._agents_by_type.get(Student)
+    if typed is None:
+        model._agents_by_type[Student] = _HardKeyAgentSet(agents, random=model.random)
+    else:
+        typed._agents.update(dict.fromkeys(agents))
+    model.student_agents.update(zip(rows, agents, strict=True))
+
+
+def release(model, rows: np.ndarray) -> None:
+    """Deregister the Student agents of ``rows`` and drop them from ``model.student_agents``."""
+    agents = [model.student_agents.pop(int(r)) for r in rows]
+    if _one_by_one(model, ModelSignals.AGENT_REMOVED):
+        for agent in agents:
+            agent.remove()
+        return
+    everyone, typed = model._all_agents._agents, model._agents_by_type[Student]._agents
+    for agent in agents:
+        del everyone[agent]
+        del typed[agent]
