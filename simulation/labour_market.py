@@ -170,12 +170,13 @@ def graduate_match(model, rows: np.ndarray, firms: np.ndarray) -> np.ndarray:
     own = field == sector
     q = np.empty(len(rows))
     if own.any():
-        q[own] = match_quality(st.skills[rows[own]], model.firm_demand()[firms[own]],
-                               p["match_scale"])
+        q[own] = match_quality(np.take(st.skills, rows[own], axis=0),
+                               np.take(model.firm_demand(), firms[own], axis=0), p["match_scale"])
     if (~own).any():
         other = ~own
         q[other] = model.transfer[field[other], sector[other]] * match_quality(
-            st.skills[rows[other]], model.sector_demand[field[other]], p["match_scale"])
+            np.take(st.skills, rows[other], axis=0), np.take(model.sector_demand, field[other], axis=0),
+            p["match_scale"])
     return q
 
 

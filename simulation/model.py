@@ -297,7 +297,8 @@ class IndustryEducationModel(mesa.Model):
     def _study_target(self, universities: np.ndarray, fields: np.ndarray) -> np.ndarray:
         """(n, K) what students learn toward: the curriculum, steered by flexible pathways."""
         k = self.curricula.shape[-1]
-        target = self.curricula.reshape(-1, k)[universities * len(FIELDS) + fields]
+        # np.take: the same rows as fancy indexing, several times faster on 2-D arrays
+        target = np.take(self.curricula.reshape(-1, k), universities * len(FIELDS) + fields, axis=0)
         fp = self.p["flexible_pathways"]
         if fp > 0:  # study steered by career goal: the field's current demand
             target = (1.0 - fp) * target + fp * self.sector_demand[fields]
@@ -380,7 +381,7 @@ class IndustryEducationModel(mesa.Model):
         placed = np.flatnonzero(host >= 0)  # placement learning replaces the curriculum
         target[placed], rate[placed] = self._practice(field[placed], host[placed],
                                                       p["placement_learning_rate"])
-        skills = learn(st.skills[rows], target, rate)
+        skills = learn(np.take(st.skills, rows, axis=0), target, rate)
         project = np.flatnonzero((st.research_host[rows] >= 0) & (host < 0))
         if len(project):
             prj_target, prj_rate = self._practice(field[project], st.research_host[rows[project]],
