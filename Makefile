@@ -51,8 +51,9 @@ sensitivity: setup
 
 # Calibrate the no-policy baseline to calibration/targets.toml (history matching,
 # about 30 minutes on a 2-core machine) into results/calibration, continuing an
-# interrupted run, then install its calibrated.toml, report.md and figures in
-# calibration/, where the registry reads the calibrated defaults. QUICK=1 runs
+# interrupted run, then install its calibrated.toml, posterior.parquet (the joint
+# posterior draws), report.md and figures in calibration/, where the registry
+# reads the calibrated defaults and hands out posterior draws. QUICK=1 runs
 # the CI size into results/calibration-quick and installs nothing.
 CAL_OUT := results/calibration$(if $(QUICK),-quick,)
 calibrate: setup
@@ -61,9 +62,9 @@ calibrate: setup
 	  --quiet $$resume > /dev/null
 	@echo "report: $(CAL_OUT)/report.md"
 	@if [ -z "$(QUICK)" ]; then \
-	  cp $(CAL_OUT)/calibrated.toml $(CAL_OUT)/report.md calibration/ && \
+	  cp $(CAL_OUT)/calibrated.toml $(CAL_OUT)/posterior.parquet $(CAL_OUT)/report.md calibration/ && \
 	  rm -rf calibration/figures && cp -r $(CAL_OUT)/figures calibration/figures && \
-	  echo "installed calibration/calibrated.toml, report.md and figures/"; fi
+	  echo "installed calibration/calibrated.toml, posterior.parquet, report.md and figures/"; fi
 
 # The shipped discovery studies (scenarios/discovery/), each into
 # results/discovery/<name>, continuing an interrupted one; then copy each
