@@ -34,6 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from simulation.number_format import number
+
 BOUNDED = "bounded"
 EXCLUSIVE = "exclusive"
 UNBOUNDED = "unbounded"
@@ -113,9 +115,9 @@ def describe(result: FiellerResult, unit: str = "", digits: int = 3) -> str:
     if math.isnan(result.low) or math.isnan(result.high):
         return "not estimable (fewer than 2 pairs)"
     if result.kind == BOUNDED:
-        return f"[{_number(result.low, digits)}, {_number(result.high, digits)}]{suffix}"
+        return f"[{number(result.low, digits)}, {number(result.high, digits)}]{suffix}"
     if result.kind == EXCLUSIVE:
-        return f"below {_number(result.low, digits)} or above {_number(result.high, digits)}{suffix}"
+        return f"below {number(result.low, digits)} or above {number(result.high, digits)}{suffix}"
     return "unbounded (effect not distinguishable from 0)"
 
 
@@ -144,12 +146,3 @@ def _confidence_set(ratio: float, mc: float, me: float, vc: float, ve: float, co
         ends = sorted(((-half_b - root) / a, (-half_b + root) / a))
         return FiellerResult(ratio, ends[0], ends[1], EXCLUSIVE)
     return FiellerResult(ratio, -math.inf, math.inf, UNBOUNDED)
-
-
-def _number(x: float, digits: int) -> str:
-    """``x`` to ``digits`` significant digits, in fixed notation with thousands separators."""
-    if x == 0.0:
-        return "0"
-    rounded = float(f"{x:.{digits}g}")
-    decimals = max(0, digits - 1 - math.floor(math.log10(abs(rounded))))
-    return f"{rounded:,.{decimals}f}"

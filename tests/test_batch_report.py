@@ -1,4 +1,4 @@
-"""`iesim report`: the same table again, CSV, the effects figure; progress output."""
+"""`iesim report`: the summary and every table again, CSV, the effects figure; progress output."""
 
 from __future__ import annotations
 
@@ -25,15 +25,36 @@ def store(tmp_path_factory):
 
 
 def test_report_prints_the_batch_table_again_and_draws_the_figure(store, capsys):
-    assert main(["report", str(store), "--no-figure"]) == 0
+    assert main(["report", str(store), "--no-figure", "--full"]) == 0
     markdown = capsys.readouterr().out
+    assert markdown.startswith("## Summary: small, 2 options against base")
     assert "### employment_rate_12m" in markdown
     assert "| tax | 4 |" in markdown and "difference vs base" in markdown
     assert "(reference)" in markdown
+    assert (store / "report.md").read_text() == markdown  # every table, also on disk
     figure = store / "fig" / "effects.png"
-    assert main(["report", str(store), "--figure", str(figure)]) == 0
+    assert main(["report", str(store), "--figure", str(figure), "--full"]) == 0
     assert capsys.readouterr().out == markdown
     assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_batch_and_report_print_the_summary_and_the_paths_of_every_table(store, capsys):
+    assert main(["report", str(store), "--no-figure"]) == 0
+    captured = capsys.readouterr()
+    summary = captured.out
+    assert len(summary.splitlines()) <= 40 and "###" not in summary
+    assert summary.startswith("## Summary: small, 2 options against base")
+    assert "| tax |" in summary and "| package |" in summary and "- **tax**:" in summary
+    assert "`iesim report DIR --full`" in summary
+    tables = next(line for line in captured.err.splitlines() if line.startswith("tables: "))
+    for name in ("report.md", "comparison.csv", "comparison.parquet", "evaluation.csv"):
+        assert str(store / name) in tables
+    # the summary leads report.md; the batch printed the same summary
+    assert (store / "report.md").read_text().startswith(summary.split("Every table:")[0])
+    again = store.parent / "again"
+    assert main(["batch", str(FIXTURES / "small.toml"), "--out", str(again), "--backend",
+                 "serial", "--quiet"]) == 0
+    assert capsys.readouterr().out == summary
 
 
 def test_report_csv_has_means_differences_and_intervals(store, capsys):
@@ -52,7 +73,7 @@ def test_report_csv_has_means_differences_and_intervals(store, capsys):
 
 
 def test_batch_and_report_print_the_policy_evaluation_without_infinities(store, capsys):
-    assert main(["report", str(store), "--no-figure", "--wtp", "3"]) == 0
+    assert main(["report", str(store), "--no-figure", "--wtp", "3", "--full"]) == 0
     out = capsys.readouterr().out
     assert "### policy evaluation against base" in out
     assert "#### government perspective" in out and "#### societal perspective" in out

@@ -2,9 +2,12 @@
 
 ``iesim batch FILE --out DIR`` validates the batch file, runs every scenario's
 replicates on a backend, stores results in DIR as they finish and prints the
-comparison table.  Exit codes: 0 all runs succeeded, 1 some failed (their
-count is printed; ``--resume`` retries them), 2 bad input (nothing runs),
-130 interrupted (``--resume`` continues).
+summary (:mod:`simulation.batch.publish`: each option's effects, cost and
+verdict against the reference; every table with ``--full``, and always in
+DIR/report.md and tidy files whose paths go to standard error).  Exit codes: 0
+all runs succeeded, 1 some failed (their count is printed; ``--resume``
+retries them), 2 bad input (nothing runs), 130 interrupted (``--resume``
+continues).
 
 Bad input, refused before anything is written: a bad batch file or option; a
 batch of more than ``--max-runs`` runs (default
@@ -13,10 +16,11 @@ created or written; an ``--out`` that another batch is using (the store is
 locked while a batch writes it); and a ``--resume`` whose plan differs from
 the runs stored in ``--out``.
 
-``iesim report DIR`` reads a store without locking it, also while a batch
-runs or after one was killed: runs without results are left out and counted
-on standard error.  When DIR cannot be written, the tables are still printed
-and one ``warning:`` line says which files were not written.
+``iesim report DIR`` prints the same for a stored batch, reading the store
+without locking it, also while a batch runs or after one was killed: runs
+without results are left out and counted on standard error.  When DIR cannot
+be written, the output is still printed and one ``warning:`` line says which
+files were not written.
 """
 
 from __future__ import annotations
@@ -45,8 +49,7 @@ def register(subparsers) -> None:
     batch.add_argument("--ci-width", type=float, default=None,
                        help="add replicates until every reported paired difference's 95%% "
                             "interval is narrower than this (up to batch.max_replicates)")
-    batch.add_argument("--format", choices=("markdown", "csv"), default="markdown",
-                       help="format of the printed table")
+    _output_options(batch)
     batch.add_argument("--max-runs", type=int, default=None,
                        help=f"refuse batches of more runs than this (scenarios x replicates, "
                             f"or x batch.max_replicates with --ci-width; default {MAX_RUNS:,})")
@@ -54,13 +57,17 @@ def register(subparsers) -> None:
     batch.set_defaults(func=cmd_batch)
 
     report = subparsers.add_parser(
-        "report", help="print a results store's comparison table and draw its effects figure"
+        "report", help="print a results store's summary (or every table) and draw its effects "
+                       "figure",
+        description="Print the summary of a results store: each option's paired effects, cost "
+                    "and cost-effectiveness verdict against the reference (--full: every "
+                    "table); write report.md and the tidy tables into DIR.",
     )
     report.add_argument("dir", help="results directory written by `iesim batch`")
-    report.add_argument("--format", choices=("markdown", "csv"), default="markdown")
+    _output_options(report)
     report.add_argument("--figure", default=None,
                         help="image file for the effects figure (default: DIR/effects.png)")
-    report.add_argument("--no-figure", action="store_true", help="print the table only")
+    report.add_argument("--no-figure", action="store_true", help="draw no effects figure")
     report.add_argument("--figures", action="store_true",
                         help="also draw the evaluation figures: cost-effectiveness plane, "
                              "acceptability curves and efficient frontier (PNG files in DIR)")
@@ -87,6 +94,16 @@ def runner_options(parser, what: str) -> None:
     parser.add_argument("--replan", action="store_true",
                         help=f"with --resume, after the {what}'s settings changed: keep the "
                              "stored runs the change leaves as they were, run the others anew")
+
+
+def _output_options(parser) -> None:
+    parser.add_argument("--format", choices=("md", "markdown", "csv", "json"), default="md",
+                        help="md: the summary (every table with --full); csv: the comparison "
+                             "table of every outcome with the summary's columns; json: the "
+                             "summary and every table (csv and json at full precision)")
+    parser.add_argument("--full", action="store_true",
+                        help="print every table after the summary, not only the summary "
+                             "(they are always written to report.md in the results directory)")
 
 
 def _evaluation_options(parser) -> None:
@@ -216,7 +233,7 @@ def _command_line(args: argparse.Namespace) -> list[str]:
         value = getattr(args, name)
         if value is not None:
             line += [f"--{name.replace('_', '-')}", str(value)]
-    line += [f"--{flag}" for flag in ("resume", "replan", "quiet") if getattr(args, flag)]
+    line += [f"--{flag}" for flag in ("resume", "replan", "quiet", "full") if getattr(args, flag)]
     return line
 
 
@@ -277,8 +294,9 @@ def _warn_if_code_changed(sessions: list[dict]) -> None:
 
 def _run(args, batch, task, store, backend, replicates) -> int:
     from simulation.batch.backends import BackendError
-    from simulation.batch.report import format_table
+    from simulation.batch.publish import publish
     from simulation.batch.session import run_session
+    from simulation.number_format import number
 
     quiet = args.quiet
     try:
@@ -299,14 +317,14 @@ def _run(args, batch, task, store, backend, replicates) -> int:
     except OSError as exc:  # the store cannot be written (disk full, directory removed)
         print(f"error: cannot write results to {store.root}: {exc}", file=sys.stderr)
         return 1
-    print(format_table(result.table, batch.reference, args.format), end="")
-    print(_evaluation_section(result.summary, batch.reference, args, store.root,
-                              batch.willingness_to_pay), end="")
+    print(publish(result.summary, batch.name, batch.reference, list(batch.scenarios),
+                  list(batch.report or ()), args, store.root, batch.willingness_to_pay).text,
+          end="")
     total = len(store.manifest["runs"])
     if args.ci_width is not None:
         met = result.widest < args.ci_width
         print(f"{'reached' if met else 'did not reach'} --ci-width {args.ci_width}: widest "
-              f"interval {result.widest:.4g} with {result.replicates} replicates", file=sys.stderr)
+              f"interval {number(result.widest)} with {result.replicates} replicates", file=sys.stderr)
     if not quiet:
         print(f"results: {store.root} ({total} runs, {result.ran} run now)", file=sys.stderr)
     if result.failures:
@@ -319,105 +337,15 @@ def _run(args, batch, task, store, backend, replicates) -> int:
     return 0
 
 
-def _evaluation_section(summary, reference: str | None, args, root: Path,
-                        batch_wtp: float | None, figures: bool = False,
-                        problems: list[str] | None = None) -> str:
-    """The policy evaluation: printed in Markdown, written as tidy tables (and figures) in ``root``.
-
-    Files that cannot be written are named in ``problems`` (or, without a list,
-    in a ``warning:`` line at once); the printed evaluation is complete anyway.
-    """
-    if reference is None or summary is None or len(summary) == 0:
-        return ""
-    from simulation.batch.evaluation_report import format_alternative, format_evaluation
-    from simulation.evaluation import DEFAULT_WTP, evaluate
-
-    wtp = args.wtp if args.wtp is not None else (batch_wtp if batch_wtp is not None
-                                                 else DEFAULT_WTP)
-    summary = _finite_measures(summary)
-    table = evaluate(summary, reference, wtp=wtp, effect=args.effect)
-    if table.empty:
-        return ""
-    other = "matched_employment_months" if args.effect == "employment_months" \
-        else "employment_months"
-    alternative = evaluate(summary, reference, wtp=wtp, effect=other)
-    paths, problem = _write_evaluation(summary, table, alternative, reference, root, figures)
-    if problem and problems is None:
-        print(f"warning: could not write {problem}", file=sys.stderr)
-    elif problem:
-        problems.append(problem)
-    if paths:
-        print("evaluation: " + ", ".join(str(p) for p in paths), file=sys.stderr)
-    if args.format != "markdown":
-        return ""
-    return format_evaluation(table, reference) + format_alternative(alternative)
-
-
-def _finite_measures(summary):
-    """The runs whose evaluation measures (effects and costs) all have a value.
-
-    A run without one (NaN) cannot be paired; it is left out, with one
-    ``warning:`` line per measure naming it, how many runs lack it and why.
-    """
-    import numpy as np
-
-    from simulation.batch.study_checks import nan_reason
-    from simulation.evaluation import EFFECTS, PERSPECTIVES
-
-    measures = [m for m in (*EFFECTS, *PERSPECTIVES.values()) if m in summary.columns]
-    if not measures:
-        return summary
-    bad = ~np.isfinite(summary[measures].to_numpy(float))
-    for j, measure in enumerate(measures):
-        if bad[:, j].any():
-            print(f"warning: {measure} has no value in {int(bad[:, j].sum())} of {len(summary)} "
-                  f"runs ({nan_reason(measure)}); those runs are left out of the evaluation",
-                  file=sys.stderr)
-    return summary[~bad.any(axis=1)] if bad.any() else summary
-
-
-def _write_evaluation(summary, table, alternative, reference: str, root: Path,
-                      figures: bool) -> tuple[list[Path], str]:
-    """Tidy evaluation tables (CSV and Parquet; both effect measures) and, if asked, the figures.
-
-    Returns:
-        The paths written, and what could not be written and why ("" when all was).
-    """
-    import pandas as pd
-
-    from simulation.evaluation import curves_and_fronts
-
-    curves, fronts = curves_and_fronts(summary, table, reference)
-    written, problem = [], ""
-    try:
-        both = pd.concat([table, alternative], ignore_index=True)
-        for name, frame in (("evaluation", both), ("acceptability", curves),
-                            ("frontier", fronts)):
-            for suffix in ("csv", "parquet"):
-                path = root / f"{name}.{suffix}"
-                if suffix == "csv":
-                    frame.to_csv(path, index=False, float_format="%.10g")
-                else:
-                    frame.to_parquet(path, index=False)
-                written.append(path)
-        if figures:
-            from simulation.batch.evaluation_figures import draw_all
-
-            written += draw_all(summary, table, curves, fronts, reference, root)
-    except OSError as exc:
-        problem = f"the evaluation tables{' and figures' if figures else ''} in {root} ({exc})"
-    return written, problem
-
-
 def cmd_report(args: argparse.Namespace) -> int:
-    """Print the comparison table of a results store and draw its effects figure.
+    """Print the summary (or every table) of a results store and draw its effects figure.
 
     A store still being written, interrupted or damaged is reported from the runs
     it holds, with a note of how many are missing.  When files cannot be written
-    into it, the tables are still printed, with one ``warning:`` line.
+    into it, the output is still printed, with one ``warning:`` line.
     """
-    from simulation.batch.report import check_image_path, draw_effects, format_table
-    from simulation.batch.stats import comparison
+    from simulation.batch.publish import publish
+    from simulation.batch.report import check_image_path, draw_effects
     from simulation.batch.store import ResultsStore
 
     _check_wtp(args)
@@ -436,12 +364,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     ]
     scenarios = [s["name"] for s in meta.get("scenarios") or []
                  if isinstance(s, dict) and "name" in s] or None
-    table = comparison(summary, report, reference, scenarios)
     problems: list[str] = []
-    print(format_table(table, reference, args.format), end="")
-    print(_evaluation_section(summary, reference, args, store.root,
-                              meta.get("willingness_to_pay"), figures=args.figures,
-                              problems=problems), end="")
+    name = meta.get("name") or store.root.name
+    published = publish(summary, name, reference, scenarios, report, args, store.root,
+                        meta.get("willingness_to_pay"), figures=args.figures, problems=problems)
+    print(published.text, end="")
+    table = published.table
     failures = store.failures()
     if failures:
         print(f"note: {len(failures)} runs failed and are left out", file=sys.stderr)

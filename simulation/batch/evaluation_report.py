@@ -1,7 +1,8 @@
 """The policy evaluation of a batch as text: one table per perspective, and the frontier.
 
-Money is in kCNY per 1,000 graduates, with thousands separators; effects in
-employment-months per 1,000 graduates; ratios in kCNY per employment-month.
+Money is in kCNY per 1,000 graduates; effects in employment-months per 1,000
+graduates; ratios in kCNY per employment-month; probabilities in percent; every
+number by the policy of :mod:`simulation.number_format`.
 An interval that does not exist is said in words, never printed as ``inf``: a
 bootstrap interval is "unbounded" when the effect changes sign in too many
 resamples, "not estimable" below the minimum number of pairs (with a warning
@@ -11,10 +12,9 @@ probability of cost-effectiveness is pairwise, against the reference.
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
+from simulation import number_format as nf
 from simulation.evaluation import (
     EFFECTS,
     MIN_BOOTSTRAP_PAIRS,
@@ -28,39 +28,9 @@ from simulation.fieller import UNBOUNDED, FiellerResult, describe
 UNDEFINED = "no difference in effect (zero effect: ICER undefined)"
 
 
-def money(x: float) -> str:
-    """KCNY with thousands separators and sensible precision ('n/a' for NaN)."""
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    return f"{x:+,.0f}" if abs(x) >= 100 else f"{x:+,.1f}"
-
-
-def amount(x: float) -> str:
-    """An effect: one decimal, signed ('n/a' for NaN)."""
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    return f"{x:+,.1f}"
-
-
-def ratio(x: float) -> str:
-    """A ratio in kCNY per employment-month, three significant figures ('n/a' if undefined)."""
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    return f"{x:,.3g}" if abs(x) < 1000 else f"{x:,.0f}"
-
-
-def interval(low: float, high: float, fmt) -> str:
-    """``[low, high]`` or 'n/a' when either end is missing."""
-    if any(v is None or not math.isfinite(v) for v in (low, high)):
-        return "n/a"
-    return f"[{fmt(low)}, {fmt(high)}]"
-
-
 def probability(p: float) -> str:
-    """A probability with two decimals, or 'not estimable' for NaN."""
-    if p is None or not math.isfinite(p):
-        return NOT_ESTIMABLE
-    return f"{p:.2f}"
+    """A probability as a percentage, or 'not estimable' for NaN."""
+    return nf.percent(p, missing=NOT_ESTIMABLE)
 
 
 def p_ce_label(reference: str) -> str:
@@ -75,9 +45,9 @@ def _bootstrap_cell(row) -> str:
     if kind == NOT_ESTIMABLE:
         return f"{NOT_ESTIMABLE} (fewer than {MIN_BOOTSTRAP_PAIRS} pairs)"
     if kind == UNBOUNDED:
-        return (f"unbounded (effect of the other sign in {row.bootstrap_other_sign:.1%} of "
-                "resamples)")
-    return interval(row.bootstrap_low, row.bootstrap_high, ratio)
+        return (f"unbounded (effect of the other sign in {nf.percent(row.bootstrap_other_sign)} "
+                "of resamples)")
+    return nf.interval(row.bootstrap_low, row.bootstrap_high, nf.number)
 
 
 def _icer_cells(row) -> list[str]:
@@ -87,7 +57,7 @@ def _icer_cells(row) -> list[str]:
     elif row.quadrant == ZERO_EFFECT:
         point = "undefined (no difference in effect)"
     else:
-        point = ratio(row.icer)
+        point = nf.number(row.icer)
     fieller = UNDEFINED if zero else describe(
         FiellerResult(row.icer, row.fieller_low, row.fieller_high, row.icer_kind))
     return [point, fieller, _bootstrap_cell(row)]
@@ -133,11 +103,11 @@ def format_evaluation(table: pd.DataFrame, reference: str) -> str:
                   f"{wtp:g} | {p_ce_label(reference)} |",
                   "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
         for row in sub.itertuples(index=False):
-            cells = [row.scenario, str(row.pairs),
-                     f"{money(row.d_cost)} {interval(row.d_cost_low, row.d_cost_high, money)}",
-                     f"{amount(row.d_effect)} {interval(row.d_effect_low, row.d_effect_high, amount)}",
+            cells = [row.scenario, nf.count(row.pairs),
+                     nf.estimate(row.d_cost, row.d_cost_low, row.d_cost_high),
+                     nf.estimate(row.d_effect, row.d_effect_low, row.d_effect_high),
                      row.quadrant, *_icer_cells(row),
-                     f"{money(row.nmb)} {interval(row.nmb_low, row.nmb_high, money)}",
+                     nf.estimate(row.nmb, row.nmb_low, row.nmb_high),
                      probability(row.p_cost_effective)]
             lines.append("| " + " | ".join(cells) + " |")
         lines += ["", format_frontier(frontier(table, reference, perspective)), ""]
@@ -159,11 +129,12 @@ def format_alternative(table: pd.DataFrame) -> str:
         elif row.quadrant == ZERO_EFFECT:
             point = "undefined (no difference in effect)"
         else:
-            point = ratio(row.icer)
-        lines.append(f"| {row.scenario} | {row.perspective} | {amount(row.d_effect)} "
-                     f"{interval(row.d_effect_low, row.d_effect_high, amount)} | {point} | "
-                     f"{money(row.nmb)} {interval(row.nmb_low, row.nmb_high, money)} | "
-                     f"{probability(row.p_cost_effective)} |")
+            point = nf.number(row.icer)
+        cells = [row.scenario, row.perspective,
+                 nf.estimate(row.d_effect, row.d_effect_low, row.d_effect_high), point,
+                 nf.estimate(row.nmb, row.nmb_low, row.nmb_high),
+                 probability(row.p_cost_effective)]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n\n"
 
 
@@ -175,6 +146,7 @@ def format_frontier(front: pd.DataFrame) -> str:
              "|---|---:|---:|---|---:|---|"]
     for row in front.itertuples(index=False):
         status = row.status + (f" by {row.dominated_by}" if row.dominated_by else "")
-        lines.append(f"| {row.option} | {money(row.cost)} | {amount(row.effect)} | {status} | "
-                     f"{ratio(row.icer) if row.compared_with else ''} | {row.compared_with} |")
+        icer = nf.number(row.icer) if row.compared_with else ""
+        lines.append(f"| {row.option} | {nf.signed(row.cost)} | {nf.signed(row.effect)} | "
+                     f"{status} | {icer} | {row.compared_with} |")
     return "\n".join(lines)

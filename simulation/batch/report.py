@@ -6,28 +6,20 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
+from simulation import number_format as nf
 from simulation.errors import InputError
 
 
-def _num(x: float) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    if abs(x) >= 1000:
-        return f"{x:.0f}"
-    return f"{x:.4g}"
+def outcome_unit(name: str) -> str:
+    """The unit :mod:`simulation.metrics` declares for outcome ``name`` ("" if none)."""
+    from simulation.metrics import OUTCOMES
+
+    outcome = OUTCOMES.get(name)
+    return outcome.unit if outcome is not None else ""
 
 
-def _signed(x: float) -> str:
-    text = _num(x)
-    return f"+{text}" if x == x and x > 0 and not text.startswith("+") else text
-
-
-def _interval(low: float, high: float) -> str:
-    if low != low or high != high:
-        return "n/a"
-    return f"[{_num(low)}, {_num(high)}]"
+def _heading(what: str, unit: str) -> str:
+    return f"{what} ({unit})" if unit else what
 
 
 def format_table(table, reference: str | None = None, fmt: str = "markdown") -> str:
@@ -48,22 +40,27 @@ def format_table(table, reference: str | None = None, fmt: str = "markdown") -> 
     has_diff = "diff" in table and reference is not None
     lines: list[str] = []
     for outcome, rows in table.groupby("outcome", sort=False):
+        unit = outcome_unit(str(outcome))
+        shown = "" if unit == nf.SHARE else unit  # shares carry their % sign
         lines.append(f"### {outcome}")
         lines.append("")
-        head = ["scenario", "n", "mean", "95% CI"]
+        head = ["scenario", "n", _heading("mean", shown), "95% CI"]
         if has_diff:
-            head += [f"difference vs {reference}", "95% CI of difference", "pairs"]
+            head += [_heading(f"difference vs {reference}", nf.difference_unit(unit)),
+                     "95% CI of difference", "pairs"]
         lines.append("| " + " | ".join(head) + " |")
         lines.append("|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|")
         for row in rows.itertuples(index=False):
-            cells = [str(row.scenario), str(row.n), _num(row.mean),
-                     _interval(row.ci_low, row.ci_high)]
+            cells = [str(row.scenario), nf.count(row.n), nf.level(row.mean, unit),
+                     nf.interval(row.ci_low, row.ci_high, lambda v, u=unit: nf.level(v, u))]
             if has_diff:
                 if row.scenario == reference:
                     cells += ["(reference)", "", ""]
                 else:
-                    pairs = "" if row.n_pairs != row.n_pairs else str(int(row.n_pairs))
-                    cells += [_signed(row.diff), _interval(row.diff_low, row.diff_high), pairs]
+                    pairs = "" if row.n_pairs != row.n_pairs else nf.count(row.n_pairs)
+                    cells += [nf.difference(row.diff, unit),
+                              nf.interval(row.diff_low, row.diff_high,
+                                          lambda v, u=unit: nf.difference(v, u)), pairs]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
