@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     from simulation.discovery.command import register as register_discover
 
     register_discover(sub)
+    from simulation.decisions.command import register as register_decide
+
+    register_decide(sub)
     from simulation.dashboard.command import register as register_dashboard
 
     register_dashboard(sub)

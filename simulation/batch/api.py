@@ -30,7 +30,8 @@ from simulation.errors import InputError
 
 
 def batch_hash(task: ModelTask, scenarios: Mapping[str, Any], seed: int, steps: int,
-               common_random_numbers: bool = True) -> str:
+               common_random_numbers: bool = True,
+               stream_groups: Mapping[str, int] | None = None) -> str:
     """The hash of everything that determines a batch's data (not its replicate count).
 
     A store keeps this hash; resuming it with another task, other scenarios,
@@ -41,8 +42,11 @@ def batch_hash(task: ModelTask, scenarios: Mapping[str, Any], seed: int, steps: 
     """
     plain = {str(name): task.complete(plain_parameters(params, str(name)))
              for name, params in scenarios.items()}
-    return stable_hash({"task": task.identity(), "scenarios": plain, "seed": int(seed),
-                        "steps": int(steps), "crn": bool(common_random_numbers)})
+    described = {"task": task.identity(), "scenarios": plain, "seed": int(seed),
+                 "steps": int(steps), "crn": bool(common_random_numbers)}
+    if stream_groups is not None:  # only then, so earlier stores keep their hash
+        described["groups"] = {str(k): int(v) for k, v in stream_groups.items()}
+    return stable_hash(described)
 
 
 def run_scenarios(
@@ -60,6 +64,7 @@ def run_scenarios(
     common_random_numbers: bool = True,
     progress: bool = True,
     replan: bool = False,
+    stream_groups: Mapping[str, int] | None = None,
 ):
     """Run every scenario's replicates and return the summary table.
 
@@ -84,6 +89,10 @@ def run_scenarios(
             LocalCluster.
         chunk_size: runs per task (default: guided).
         common_random_numbers: share random streams across scenarios.
+        stream_groups: scenario name to group number, instead of
+            ``common_random_numbers``: scenarios of a group share random streams by
+            replicate, groups have independent streams (see
+            :func:`~simulation.batch.specs.plan_runs`).
         progress: show progress on standard error.
         replan: continue a store of a batch whose settings changed in a way that
             alters some stored runs: those are dropped and run anew, the others
@@ -111,19 +120,21 @@ def run_scenarios(
                  for name, params in scenarios.items()}
 
     def plan(n: int):
-        return plan_runs(scenarios, n, seed, steps, common_random_numbers)
+        return plan_runs(scenarios, n, seed, steps, common_random_numbers,
+                         stream_groups=stream_groups)
 
     task.check_specs(plan(1))
+    crn = common_random_numbers if stream_groups is None else dict(stream_groups)
     if backend == "dask" and scheduler:
         from simulation.batch.dask_backend import check_scheduler
 
         check_scheduler(scheduler)  # before any store exists
     if out is None:
         with tempfile.TemporaryDirectory(prefix="iesim-batch-") as tmp:
-            return _run(task, scenarios, plan, replicates, seed, steps, common_random_numbers,
+            return _run(task, scenarios, plan, replicates, seed, steps, crn,
                         Path(tmp) / "store", backend, workers, scheduler, chunk_size, progress,
                         replan)
-    return _run(task, scenarios, plan, replicates, seed, steps, common_random_numbers, Path(out),
+    return _run(task, scenarios, plan, replicates, seed, steps, crn, Path(out),
                 backend, workers, scheduler, chunk_size, progress, replan)
 
 
@@ -163,13 +174,15 @@ def _run(task, scenarios, plan, replicates, seed, steps, crn, out: Path, backend
     from simulation.batch.store import ResultsStore
 
     specs = plan(replicates)
-    key = batch_hash(task, scenarios, seed, steps, crn)
+    groups = crn if isinstance(crn, Mapping) else None
+    key = batch_hash(task, scenarios, seed, steps, groups is None and bool(crn), groups)
     meta = {
         "name": out.name, "api": "simulation.batch.run_scenarios", "task": task.identity(),
         "scenarios": [{"name": s.scenario, "params": dict(s.params)}
                       for s in specs if s.replicate == 0],
         "replicates": replicates, "master_seed": int(seed), "steps": int(steps),
-        "common_random_numbers": bool(crn), "keep_timeseries": task.timeseries is not None,
+        "common_random_numbers": "within stream groups" if groups else bool(crn),
+        "keep_timeseries": task.timeseries is not None,
     }
     provenance = collect({"api": "simulation.batch.run_scenarios", "master_seed": int(seed),
                           "backend": backend, "workers": workers, "scheduler": scheduler})

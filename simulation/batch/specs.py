@@ -187,6 +187,7 @@ def plan_runs(
     steps: int,
     common_random_numbers: bool = True,
     first_replicate: int = 0,
+    stream_groups: Mapping[str, int] | None = None,
 ) -> list[RunSpec]:
     """Specs for every scenario times replicates ``first_replicate..replicates-1``.
 
@@ -198,6 +199,12 @@ def plan_runs(
         steps: model steps per run.
         common_random_numbers: share random streams across scenarios by replicate.
         first_replicate: first replicate index to plan (to add replicates later).
+        stream_groups: scenario name to a group number (an integer >= 0), for every
+            scenario: scenarios of one group share random streams by replicate
+            (common random numbers within the group), groups have independent
+            streams (spawn key ``(replicate, 1 + group)``).  It replaces
+            ``common_random_numbers``.  A probabilistic analysis makes each
+            parameter draw a group, so its options are paired and its draws independent.
 
     Returns:
         Specs ordered replicate-major, so early chunks cover every scenario.
@@ -207,9 +214,12 @@ def plan_runs(
     if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
         raise ValueError(f"steps must be an integer >= 0; got {steps!r}")
     plain = {str(name): plain_parameters(params, str(name)) for name, params in scenarios.items()}
+    groups = _stream_groups(stream_groups, plain)
     specs = []
     for rep in range(first_replicate, replicates):
         for index, (name, params) in enumerate(plain.items()):
+            key = (spawn_key(rep, index, common_random_numbers) if groups is None
+                   else spawn_key(rep, groups[name], common=False))
             specs.append(
                 RunSpec(
                     run_id=make_run_id(index, rep),
@@ -219,10 +229,27 @@ def plan_runs(
                     params=dict(params),
                     steps=int(steps),
                     master_seed=int(seed),
-                    spawn_key=spawn_key(rep, index, common_random_numbers),
+                    spawn_key=key,
                 )
             )
     return specs
+
+
+def _stream_groups(groups: Mapping[str, int] | None,
+                   scenarios: Mapping[str, Any]) -> dict[str, int] | None:
+    """The stream group of every scenario, checked (None: no groups)."""
+    if groups is None:
+        return None
+    missing = [name for name in scenarios if name not in groups]
+    if missing:
+        raise ValueError(f"stream_groups must give every scenario a group; {missing[0]!r} has none")
+    out = {}
+    for name in scenarios:
+        group = groups[name]
+        if isinstance(group, bool) or not isinstance(group, int | np.integer) or group < 0:
+            raise ValueError(f"stream_groups[{name!r}] must be an integer >= 0; got {group!r}")
+        out[name] = int(group)
+    return out
 
 
 def chunked(specs: Sequence[RunSpec], size: int | None, workers: int = 1) -> list[list[RunSpec]]:

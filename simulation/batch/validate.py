@@ -1,6 +1,6 @@
 """``iesim validate``: any input file checked by the loader its command uses.
 
-Scenario, batch, sensitivity, discovery, target (calibration) and
+Scenario, batch, sensitivity, discovery, decision, target (calibration) and
 calibrated-values files are told apart by their tables.  Study files are
 checked at both their sizes (quick sections included), so a file that
 validates runs with and without ``--quick``.
@@ -14,7 +14,7 @@ from simulation.errors import InputError
 def validate_file(path, allow_function: bool = False) -> str:
     """Validate any iesim input file as the command that runs it would; its kind.
 
-    Scenario, batch, sensitivity, discovery, target (calibration) and
+    Scenario, batch, sensitivity, discovery, decision, target (calibration) and
     calibrated-values files are told apart by their tables and checked by
     the loader their command uses, quick sections included.
 
@@ -35,6 +35,11 @@ def validate_file(path, allow_function: bool = False) -> str:
 
             load_targets(path, every_variant=True)
             return "calibration targets"
+        if "decision" in data:
+            from simulation.decisions.study import load_decision
+
+            load_decision(path, every_variant=True)
+            return "decision"
         if "discovery" in data:
             from simulation.discovery.study import load_discovery
 
