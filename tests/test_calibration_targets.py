@@ -39,14 +39,15 @@ def test_the_shipped_targets_fit_six_and_hold_out_three_with_sources():
     assert targets.scenario == {}  # the baseline file sets no parameter
 
 
-def test_a_level_target_is_met_inside_its_range_and_an_order_when_strict():
-    targets = {t.name: t for t in load_targets(SHIPPED).targets}
-    level, order = targets["employment_6m"], targets["ict_above_arts"]
-    assert level.met({"employment_rate_6m": 0.90})
-    assert not level.met({"employment_rate_6m": 0.80})
-    tech, design = order.greater, order.lesser
-    assert order.met({tech: 0.92, design: 0.85})
-    assert not order.met({tech: 0.85, design: 0.85})
+def test_every_fitted_target_states_its_discrepancy_and_why():
+    targets = load_targets(SHIPPED)
+    for target in targets.used("fit"):
+        assert target.discrepancy > 0 and "assumption" in target.discrepancy_why, target.name
+        if target.kind == "level":  # smaller than the range it widens
+            assert target.discrepancy <= (target.high - target.low) / 2, target.name
+    months = {t.name: t for t in targets.targets}["months_to_first_job"]
+    assert months.use == "holdout" and "cannot reach" not in months.range_why
+    assert "hiring calendar" in months.range_why
 
 
 BAD = {
@@ -68,6 +69,19 @@ BAD = {
     "missing scenario": (GOOD.replace('name = "t"', 'name = "t"\nscenario = "nowhere.toml"', 1),
                          "calibration.scenario"),
     "no targets": ('[calibration]\nname = "t"\n', "target"),
+    "negative discrepancy": (GOOD.replace('use = "fit"', 'use = "fit"\ndiscrepancy = -0.01\n'
+                                          'discrepancy_why = "assumption"'),
+                             "target[0].discrepancy"),
+    "discrepancy as text": (GOOD.replace('use = "fit"', 'use = "fit"\ndiscrepancy = "small"\n'
+                                         'discrepancy_why = "assumption"'),
+                            "target[0].discrepancy"),
+    "discrepancy without why": (GOOD.replace('use = "fit"', 'use = "fit"\ndiscrepancy = 0.01'),
+                                "target[0].discrepancy_why"),
+    "why without discrepancy": (GOOD.replace('use = "fit"',
+                                             'use = "fit"\ndiscrepancy_why = "assumption"'),
+                                "target[0].discrepancy"),
+    "misspelt discrepancy": (GOOD.replace('use = "fit"', 'use = "fit"\ndiscrepency = 0.01'),
+                             "target[0].discrepency"),
 }
 
 

@@ -4,19 +4,31 @@ Each wave samples the space not yet ruled out, runs the model there, fits
 one Gaussian-process emulator per target output (scikit-learn), and rules
 out every point whose implausibility
 
-    I(x) = max over targets | z - E[f(x)] | / sqrt(Var_emulator(x) + Var_obs + Var_run)
+    I(x) = max over targets |z - E[f(x)]| / sqrt(Var_obs + Var_disc + Var_emulator(x) + Var_run)
 
 exceeds a cutoff (3, by Pukelsheim's three-sigma rule).  ``E[f(x)]`` is the
 model's expected output (over its random streams) and ``Var_emulator`` the
 emulator's uncertainty about it: the emulator's noise term absorbs the
 run-to-run scatter of its training runs, and is left out of the prediction
 (:func:`predict`).  ``Var_obs`` comes from the target's acceptable range (its
-half-width taken as two standard deviations).  ``Var_run`` is extra model
-variance to allow for; zero when the targets are compared with the model's
-expected output, as in iesim's calibration.  Later waves
-sample only inside what earlier waves kept, so the emulators sharpen where it
-matters.  On the last wave's emulators, an approximate posterior follows by
-importance sampling over the kept space (:func:`log_likelihood`).
+half-width taken as two standard deviations).  ``Var_disc`` is the model
+discrepancy (Vernon et al. 2010; Brynjarsdottir & O'Hagan 2014): how far the
+model's expected output at its best parameters may still lie from the
+real-world quantity, because the model leaves things out.  ``Var_run`` is
+extra model variance to allow for; zero when the targets are compared with
+the model's expected output, as in iesim's calibration.  Later waves sample
+only inside what earlier waves kept, so the emulators sharpen where it
+matters.
+
+On the last wave's emulators, an approximate posterior follows by importance
+sampling over the kept space (:func:`log_likelihood`).  The likelihood is
+centred on the target's range, not its point value: the real-world value is
+taken to lie anywhere in ``[low, high]``, and the model's expected output
+plus its discrepancy to be normal about ``E[f(x)]``, so
+
+    L(x) = P(low <= E[f(x)] + d <= high),  d ~ N(0, Var_disc + Var_emulator(x) + Var_run),
+
+flat inside the range and with Gaussian tails outside it (up to a constant).
 
 This module knows nothing of iesim: the model is a function from an
 ``(n, D)`` array of parameter values in the unit cube to an ``(n, k)``
@@ -36,41 +48,77 @@ CUTOFF = 3.0
 
 @dataclass(frozen=True)
 class Observation:
-    """A target output: its value and variances (observation and run noise).
+    """A target output: its value, acceptable range and variances.
 
     A ``lower_bound`` observation only rules out outputs below ``value``
-    (a pattern such as "field A above field B", emulated as A - B > 0).
+    (a pattern such as "field A above field B", emulated as A - B > 0);
+    its range is ``[value, inf)``.
+
+    Attributes:
+        value: the published figure (or the bound).
+        var_obs: the observation's variance (implausibility only).
+        var_run: extra model variance to allow for.
+        lower_bound: only outputs below ``value`` count against a point.
+        var_disc: the model discrepancy's variance.
+        low: the range's lower end, for the likelihood (default ``value``
+            minus two observation sd).
+        high: the range's upper end (default ``value`` plus two sd; a lower
+            bound's is infinite).
     """
 
     value: float
     var_obs: float
     var_run: float = 0.0
     lower_bound: bool = False
+    var_disc: float = 0.0
+    low: float | None = None
+    high: float | None = None
 
     @classmethod
-    def from_range(cls, value: float, low: float, high: float, var_run: float = 0.0):
+    def from_range(cls, value: float, low: float, high: float, var_run: float = 0.0,
+                   var_disc: float = 0.0):
         """An observation whose acceptable range is plus or minus two standard deviations."""
-        return cls(value, ((high - low) / 4.0) ** 2, var_run)
+        return cls(value, ((high - low) / 4.0) ** 2, var_run, var_disc=var_disc, low=low,
+                   high=high)
+
+    def bounds(self) -> tuple[float, float]:
+        """The range the likelihood is centred on."""
+        if self.lower_bound:
+            return self.value, np.inf
+        half = 2.0 * np.sqrt(self.var_obs)
+        return (self.value - half if self.low is None else self.low,
+                self.value + half if self.high is None else self.high)
 
     def score(self, mean: np.ndarray, var_emulator: np.ndarray) -> np.ndarray:
         """Implausibility of emulated outputs: standardised distance from the observation."""
         gap = self.value - mean
         if self.lower_bound:
             gap = np.maximum(gap, 0.0)
-        return np.abs(gap) / np.sqrt(var_emulator + self.var_obs + self.var_run)
+        return np.abs(gap) / np.sqrt(var_emulator + self.var_obs + self.var_disc + self.var_run)
 
     def log_likelihood(self, mean: np.ndarray, var_emulator: np.ndarray) -> np.ndarray:
-        """Log-likelihood of the observation given emulated outputs (Gaussian errors).
+        """Log-likelihood of the observation's range given emulated outputs (up to a constant).
 
-        A level observation: normal density of the gap; a lower bound: the
-        log-probability that the output lies above it.
+        The probability that the expected output plus discrepancy, emulator
+        and run noise lies in the range (see the module docstring): about 0
+        well inside it, Gaussian tails outside.
         """
-        from scipy.stats import norm
+        low, high = self.bounds()
+        sd = np.sqrt(var_emulator + self.var_disc + self.var_run)
+        return log_interval_probability(np.asarray(mean, float), sd, low, high)
 
-        sd = np.sqrt(var_emulator + self.var_obs + self.var_run)
-        if self.lower_bound:
-            return norm.logcdf((mean - self.value) / sd)
-        return norm.logpdf(self.value, loc=mean, scale=sd)
+
+def log_interval_probability(mean: np.ndarray, sd: np.ndarray, low: float,
+                             high: float) -> np.ndarray:
+    """``log P(low <= X <= high)`` for ``X ~ N(mean, sd**2)``, accurate far into either tail."""
+    from scipy.special import log_ndtr
+
+    a, b = (low - mean) / sd, (high - mean) / sd
+    above = a > 0  # the mean below the range: take both ends from the upper tail
+    near, far = np.where(above, -a, b), np.where(above, -b, a)
+    log_near, log_far = log_ndtr(near), log_ndtr(far)
+    with np.errstate(divide="ignore"):
+        return log_near + np.log1p(-np.exp(np.minimum(log_far - log_near, 0.0)))
 
 
 @dataclass
@@ -141,7 +189,10 @@ def implausibility(emulators: list, observations: list[Observation], x: np.ndarr
 
 
 def log_likelihood(emulators: list, observations: list[Observation], x: np.ndarray) -> np.ndarray:
-    """The emulators' log-likelihood of every observation at each row of ``x`` (summed)."""
+    """The emulators' log-likelihood of every observation at each row of ``x`` (summed).
+
+    Under a uniform prior this is the log posterior density, up to a constant.
+    """
     total = np.zeros(len(x))
     for gp, obs in zip(emulators, observations, strict=True):
         total += obs.log_likelihood(*predict(gp, x))

@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 
 from simulation.batch.study_dir import minutes
+from simulation.calibration.verdicts import counts
 
-FIGURES = ("targets.png", "posterior.png", "predictive.png")
+FIGURES = ("targets.png", "posterior.png", "predictive.png", "validation.png")
 
 
 def write_calibrated(result) -> str:
@@ -29,7 +30,9 @@ def write_calibrated(result) -> str:
         f"fitted = [{fitted}]",
         f'method = "history matching with Gaussian-process emulators ({len(set(result.waves["wave"]))} '
         f'waves), emulator posterior, confirmed on the model"',
-        f"fit_met = {result.chosen['fit_met']}",
+        *[f"fitted_{verdict} = {n}" for verdict, n in counts(result.check).items()],
+        f'choice = "{result.chosen["source"]} point: highest pooled likelihood (within a factor '
+        f'10**0.5), nearest the posterior centre"',
         "",
         "[values]",
     ]
@@ -54,8 +57,11 @@ def draw(result) -> list[Path]:
 
     folder = result.out / "figures"
     folder.mkdir(parents=True, exist_ok=True)
+    from simulation.calibration.validation import validation_figure
+
     paths = []
-    for name, painter in zip(FIGURES, (targets_figure, posterior_figure, predictive_figure), strict=True):
+    painters = (targets_figure, posterior_figure, predictive_figure, validation_figure)
+    for name, painter in zip(FIGURES, painters, strict=True):
         fig = painter(result, plt)
         path = folder / name
         fig.savefig(path, dpi=110, bbox_inches="tight")
@@ -64,13 +70,14 @@ def draw(result) -> list[Path]:
     return paths
 
 
-def _grid(n, plt, width=3.2, height=2.1):
+def grid(n, plt, width=3.2, height=2.1):
+    """A figure with ``n`` panels, three a row; returns the figure and a list of axes."""
     cols = min(3, n)
     rows = math.ceil(n / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
     for ax in axes.flat[n:]:
         ax.set_visible(False)
-    return fig, axes.flat
+    return fig, list(axes.flat)
 
 
 def _band(ax, row):
@@ -86,7 +93,7 @@ def _band(ax, row):
 def targets_figure(result, plt):
     """Each target's range against the calibrated model's mean, interval and runs."""
     table = result.check
-    fig, axes = _grid(len(table), plt)
+    fig, axes = grid(len(table), plt)
     for ax, (_, row) in zip(axes, table.iterrows(), strict=False):
         colour = "tab:blue" if row["use"] == "fit" else "tab:orange"
         _band(ax, row)
@@ -107,7 +114,7 @@ def targets_figure(result, plt):
 def posterior_figure(result, plt):
     """The posterior of each calibrated parameter over its prior range."""
     plan = result.targets.plan
-    fig, axes = _grid(len(plan.factors), plt)
+    fig, axes = grid(len(plan.factors), plt)
     ident = result.identification.set_index("parameter")
     for ax, f in zip(axes, plan.factors, strict=False):
         if len(result.posterior):
@@ -115,8 +122,8 @@ def posterior_figure(result, plt):
                     alpha=0.7)
         ax.axvline(result.chosen["values"][f.name], color="k", lw=1)
         ax.set_xlim(f.low, f.high)
-        flag = "" if ident.loc[f.name, "identified"] else " (not identified)"
-        ax.set_title(f.name + flag, fontsize=8)
+        status = ident.loc[f.name, "status"]
+        ax.set_title(f.name + ("" if status == "identified" else f" ({status})"), fontsize=8)
         ax.set_yticks([])
         ax.tick_params(labelsize=7)
     fig.suptitle("Posterior of the calibrated parameters over their prior (plausible) range; "
@@ -128,7 +135,7 @@ def posterior_figure(result, plt):
 def predictive_figure(result, plt):
     """The posterior predictive check: confirmed points' means against each target."""
     table, confirm = result.check, result.confirmation
-    fig, axes = _grid(len(table), plt)
+    fig, axes = grid(len(table), plt)
     rng = np.random.default_rng(0)
     for ax, (_, row) in zip(axes, table.iterrows(), strict=False):
         _band(ax, row)
@@ -140,22 +147,31 @@ def predictive_figure(result, plt):
         ax.set_title(f"{row['target']} ({row['use']})", fontsize=8, color=colour)
         ax.tick_params(labelsize=7)
     fig.suptitle("Posterior predictive check: each dot is one confirmed posterior point's mean "
-                 "on the model", fontsize=8)
+                 "on the model (the report gives the share of single runs meeting each target)",
+                 fontsize=8)
     fig.tight_layout()
     return fig
 
 
 def report(result) -> str:
     """The calibration's report as Markdown."""
+    from simulation.calibration.validation import report_lines
+
+    lines = [*_head(result), *_targets_section(result), *_posterior_section(result),
+             *_predictive_section(result), *report_lines(result)]
+    if result.warnings:
+        lines += ["## Warnings", "", *[f"- {w}" for w in result.warnings], ""]
+    return "\n".join(lines)
+
+
+def _head(result) -> list[str]:
     targets, plan = result.targets, result.targets.plan
     waves = result.waves.groupby("wave").agg(points=("point", "size"),
                                              kept=("kept_share", "first"))
     runs = (len(result.waves) * plan.replicates + len(result.confirmation) * plan.confirm_replicates
             + plan.check_replicates)
-    fit_table = result.check
-    confirm = result.confirmation
-    post = confirm[confirm["source"] == "posterior"]
-    lines = [
+    discrepancy = ", ".join(f"{t.name} {t.discrepancy:.3g}" for t in targets.used("fit"))
+    return [
         f"# Calibration: {targets.name}",
         "",
         targets.description,
@@ -172,8 +188,13 @@ def report(result) -> str:
         "History matching with Gaussian-process emulators (scikit-learn), then an approximate "
         "posterior on the last wave's emulators (importance resampling of the kept space), "
         "confirmed on the model; see `calibration/README.md`. A point is ruled out when a "
-        "fitted target's implausibility exceeds 3 (range half-width taken as two standard "
-        "deviations, plus the emulator's variance about the model's expected output).",
+        "fitted target's implausibility exceeds 3: its distance from the published figure "
+        "over the square root of the observation's variance (the range's half-width taken as "
+        "two standard deviations), the model discrepancy's and the emulator's. The likelihood "
+        "is centred on each target's range: flat inside it, with Gaussian tails of the "
+        "discrepancy's and the emulator's sd outside.",
+        "",
+        f"Model discrepancy (sd, the target's units; `targets.toml` says why): {discrepancy}.",
         "",
         "| wave | design points | share of the prior space still kept |",
         "|---|---|---|",
@@ -182,54 +203,86 @@ def report(result) -> str:
         f"Posterior: {len(result.posterior):,} draws, effective sample size "
         f"{result.ess:,.0f} before resampling.",
         "",
+    ]
+
+
+def _targets_section(result) -> list[str]:
+    plan, chosen = result.targets.plan, result.chosen
+    fitted = counts(result.check)
+    lines = [
         "## Targets against the calibrated model",
         "",
-        f"The chosen values ({result.chosen['source']} point) run {plan.check_replicates} "
-        "times on seeds the calibration never used. Mean, its 95% interval, and the 5-95% "
-        "range of single runs; an order target's value is greater minus lesser.",
+        f"The chosen values are the {chosen['source']} point with the highest likelihood on "
+        "emulators refitted to every run (the confirmation runs pooled with the waves'), "
+        f"nearest the posterior's centre among the {chosen['candidates']} confirmed points "
+        "within a factor 10^0.5 of that likelihood. They run "
+        f"{plan.check_replicates} times on seeds the calibration never used. Mean, its 95% "
+        "interval, and the 5-95% range of single runs; an order target's value is greater "
+        "minus lesser. A target is **met** when the 95% interval lies within its range (an "
+        "order target: the interval excludes 0 on the right side), **consistent** when it "
+        "overlaps the range, **missed** otherwise.",
+        "",
+        f"Fitted targets: {fitted['met']} met, {fitted['consistent']} consistent, "
+        f"{fitted['missed']} missed.",
         "",
         "| target | use | outcome | published | range | model mean | 95% interval | "
-        "runs 5-95% | met |",
+        "runs 5-95% | verdict |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for _, r in fit_table.iterrows():
+    for _, r in result.check.iterrows():
         published = f"{r['value']:.3g}" if r["kind"] == "level" else "> 0"
-        rng = f"{r['low']:.3g} to {r['high']:.3g}" if r["kind"] == "level" else "> 0"
-        lines.append(f"| {r['target']} | {r['use']} | `{r['outcome']}` | {published} | {rng} | "
+        span = f"{r['low']:.3g} to {r['high']:.3g}" if r["kind"] == "level" else "> 0"
+        word = r["verdict"] if r["verdict"] == "met" else f"**{r['verdict']}**"
+        lines.append(f"| {r['target']} | {r['use']} | `{r['outcome']}` | {published} | {span} | "
                      f"{r['mean']:.3g} | {r['ci_low']:.3g} to {r['ci_high']:.3g} | "
-                     f"{r['runs_p5']:.3g} to {r['runs_p95']:.3g} | "
-                     f"{'yes' if r['met'] else '**no**'} |")
-    lines += ["", "![targets](figures/targets.png)", "",
-              "## Calibrated values and the posterior", "",
-              "| parameter | prior range | chosen | posterior median | posterior 90% | "
-              "sd / prior sd | identified |",
-              "|---|---|---|---|---|---|---|"]
-    for _, r in result.identification.iterrows():
+                     f"{r['runs_p5']:.3g} to {r['runs_p95']:.3g} | {word} |")
+    return lines + ["", "![targets](figures/targets.png)", ""]
+
+
+def _posterior_section(result) -> list[str]:
+    from simulation.calibration.posterior import EDGE_MASS, EDGE_ZONE, NOT_IDENTIFIED, edge_statements
+
+    ident = result.identification
+    lines = ["## Calibrated values and the posterior", "",
+             "| parameter | prior range | chosen | posterior median | posterior 90% | "
+             f"90% width / prior's | mass in outer {EDGE_ZONE:.0%} (low, high) | status |",
+             "|---|---|---|---|---|---|---|---|"]
+    for _, r in ident.iterrows():
+        status = r["status"] if r["status"] == "identified" else f"**{r['status']}**"
         lines.append(f"| `{r['parameter']}` | {r['prior_low']:.4g} to {r['prior_high']:.4g} | "
                      f"{result.chosen['values'][r['parameter']]:.4g} | {r['median']:.4g} | "
-                     f"{r['q05']:.4g} to {r['q95']:.4g} | {r['sd_ratio']:.2f} | "
-                     f"{'yes' if r['identified'] else '**no**'} |")
-    unidentified = result.identification.loc[~result.identification["identified"], "parameter"]
-    lines += ["", "Not identified by the targets (posterior sd at least "
-              f"{_not_identified():.0%} of the prior's): "
-              + (", ".join(f"`{p}`" for p in unidentified) if len(unidentified) else "none")
+                     f"{r['q05']:.4g} to {r['q95']:.4g} | {r['width_ratio']:.2f} | "
+                     f"{r['mass_low']:.0%}, {r['mass_high']:.0%} | {status} |")
+    lines += ["", f"A parameter is against a bound when {EDGE_MASS:.0%} or more of the posterior "
+              f"lies in the outer {EDGE_ZONE:.0%} of its range at that end (a uniform prior puts "
+              f"{EDGE_ZONE:.0%} there). It is identified when its 90% interval is narrower than "
+              f"{NOT_IDENTIFIED:.0%} of the prior's, it is not against a bound, and the interval "
+              "touches neither bound: truncation at a bound never makes a parameter identified."]
+    edges = edge_statements(ident)
+    if edges:
+        lines += ["", *edges]
+    loose = ident.loc[ident["status"] == "not identified", "parameter"]
+    lines += ["", "Not identified by the targets: "
+              + (", ".join(f"`{p}`" for p in loose) if len(loose) else "none")
               + ". Their chosen values are one draw of many the targets allow; a study that "
               "depends on them should vary them over the posterior.", "",
-              "![posterior](figures/posterior.png)", "",
-              "## Posterior predictive check", "",
-              f"{len(post)} posterior points run on the model "
-              f"({plan.confirm_replicates} replicates each); share of them whose mean meets "
-              "each target:", "",
-              "| target | use | share of posterior points meeting it |", "|---|---|---|"]
-    from simulation.calibration.run import _met
+              "![posterior](figures/posterior.png)", ""]
+    return lines
 
-    for t in targets.targets:
-        share = (np.mean([_met(t, v) for v in post[t.name]]) if len(post) else float("nan"))
-        lines.append(f"| {t.name} | {t.use} | {share:.0%} |")
-    lines += ["", "![predictive](figures/predictive.png)", ""]
-    if result.warnings:
-        lines += ["## Warnings", "", *[f"- {w}" for w in result.warnings], ""]
-    return "\n".join(lines)
+
+def _predictive_section(result) -> list[str]:
+    plan = result.targets.plan
+    post = result.confirmation[result.confirmation["source"] == "posterior"]
+    lines = ["## Posterior predictive check", "",
+             f"{len(post)} posterior points run on the model ({plan.confirm_replicates} "
+             f"run{'s' if plan.confirm_replicates > 1 else ''} each). The probability of "
+             "meeting a target is the share of these single runs whose value lies in its "
+             "range.", "",
+             "| target | use | runs | probability a run meets it |", "|---|---|---|---|"]
+    for r in result.check.itertuples():
+        share = f"{r.p_meet:.0%}" if r.predictive_runs else "no runs"
+        lines.append(f"| {r.target} | {r.use} | {r.predictive_runs} | {share} |")
+    return lines + ["", "![predictive](figures/predictive.png)", ""]
 
 
 def _sessions(seconds: list[float]) -> str:
@@ -237,9 +290,3 @@ def _sessions(seconds: list[float]) -> str:
         return ""
     return (f" over {len(seconds)} sessions ({', '.join(minutes(s) for s in seconds)}; "
             "a resumed session reuses the stored runs)")
-
-
-def _not_identified() -> float:
-    from simulation.calibration.run import NOT_IDENTIFIED
-
-    return NOT_IDENTIFIED

@@ -7,17 +7,24 @@
    points whose implausibility exceeds 3 are ruled out
    (:mod:`simulation.calibration.history_matching`).
 2. **Posterior.**  On the last wave's emulators, points drawn from the kept
-   space are weighted by the targets' likelihood (each target's range taken
-   as plus or minus two standard deviations, plus the emulator's and the
-   runs' variance) and resampled: an approximate Bayesian posterior over the
-   uniform prior.
+   space are weighted by the targets' likelihood (the probability that the
+   model's expected output, give or take its discrepancy and the emulator's
+   uncertainty, lies in the target's range) and resampled: an approximate
+   Bayesian posterior over the uniform prior
+   (:mod:`simulation.calibration.posterior`).
 3. **Confirmation.**  Posterior points (and the best points the waves ran)
-   run on the model; their outputs are the posterior predictive check.  The
-   chosen point is, among the confirmed points meeting every fitted target
-   (or the most of them), the one the emulators find most likely.
+   run on the model; their runs are the posterior predictive check, and they
+   validate the last wave's emulators (every earlier wave's are validated on
+   the next wave's runs: :mod:`simulation.calibration.validation`).  Then
+   the emulators are refitted on every run, the confirmation runs pooled with
+   the waves', and the chosen point is, among the confirmed points whose
+   pooled likelihood is within a factor 10**0.5 of the best, the one nearest
+   the posterior's centre (:func:`~simulation.calibration.posterior.choose`).
+   How many targets a point's few runs met plays no part.
 4. **Check.**  The chosen values, rounded to 4 significant digits, run
    ``check_replicates`` times on fresh seeds; every target, fitted or held
-   out, is compared with that mean and interval.
+   out, is met, consistent or missed by the 95% interval of that mean
+   (:mod:`simulation.calibration.verdicts`).
 
 Runs never share random streams across points (see
 :mod:`simulation.calibration.runs`); each batch (wave, confirmation, check)
@@ -42,16 +49,21 @@ from simulation.batch.store import write_atomically
 from simulation.batch.study_checks import nan_reason
 from simulation.batch.study_dir import claim, record_session, settle
 from simulation.calibration import history_matching as hm
+from simulation.calibration import validation
+from simulation.calibration.posterior import (
+    CANDIDATES,
+    MAX_DRAWS,
+    choose,
+    draw_posterior,
+    identification,
+    pooled_log_likelihood,
+)
 from simulation.calibration.runs import evaluate, parameter_values, point_means, run_variance
 from simulation.calibration.targets import Target, TargetSet
+from simulation.calibration.verdicts import MISSED, check_table
 from simulation.errors import InputError
 
-POSTERIOR_DRAWS = 2000
-CANDIDATES = 20_000
-MAX_DRAWS = 2_000_000
 WAVE_BEST = 4
-NOT_IDENTIFIED = 0.8  # posterior sd over prior sd at or above which a parameter is not identified
-SIGNIFICANT = 4
 CONFIRM_SEED, CHECK_SEED = 1001, 1002  # offsets of the master seed; wave k uses seed + k
 
 
@@ -70,11 +82,14 @@ class CalibrationResult:
     out: Path
     ess: float = float("nan")
     warnings: list[str] = field(default_factory=list)
+    validation: pd.DataFrame = field(default_factory=pd.DataFrame)
+    validation_points: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def calibration_hash(targets: TargetSet) -> str:
     """Hash of what determines a calibration's numbers: fitted targets, plan, scenario."""
-    fit = [[t.name, t.kind, t.outcome, t.value, t.low, t.high, t.greater, t.lesser]
+    fit = [[t.name, t.kind, t.outcome, t.value, t.low, t.high, t.greater, t.lesser,
+            t.discrepancy]
            for t in targets.used("fit")]
     return stable_hash({"fit": fit, "plan": targets.plan.describe()})
 
@@ -112,14 +127,65 @@ def calibrate(targets: TargetSet, out: str | Path, *, resume: bool = False, repl
     started = time.perf_counter()
     out = Path(out)
     changed = _prepare(targets, out, resume)
-    fit = targets.used("fit")
-    names = [t.name for t in fit]
     runner = dict(task=task, backend=backend, workers=workers, scheduler=scheduler,
                   chunk_size=chunk_size, progress=progress, replan=replan)
     rng = np.random.default_rng(plan.seed)
+    warnings: list[str] = []
+    matched = _history_match(plan, targets.used("fit"), out, runner, rng, warnings)
+    waves = matched.waves
+    posterior, ess = draw_posterior(plan, waves, matched.observations, rng, warnings)
+    _write(out / "posterior.parquet", posterior)
+    confirmation, predictive = _confirm(plan, targets, matched, posterior, out, runner)
+    points = pd.concat(matched.checks, ignore_index=True) if matched.checks else pd.DataFrame()
+    checked = validation.summary(points)
+    warnings += validation.warnings(checked, len(waves))
+    write_atomically(out / "validation.csv", lambda p: checked.to_csv(p, index=False))
+    chosen = choose(plan, confirmation, posterior)
+    check = evaluate(plan, targets.targets, [chosen["values"]], "check", out,
+                     plan.check_replicates, seed=plan.seed + CHECK_SEED, **runner)
+    if changed:  # every batch of runs took the change: the calibration is now this one
+        settle(out, "calibration.json", calibration_hash(targets),
+               {"targets": targets.source, "plan": targets.plan.describe()}, "calibration", changed=True)
+    table = check_table(targets, check, predictive)
+    write_atomically(out / "check.csv", lambda p: table.to_csv(p, index=False))
+    ident = identification(plan, posterior)
+    write_atomically(out / "identification.csv", lambda p: ident.to_csv(p, index=False))
+    warnings += _verdict_warnings(table)
+    result = CalibrationResult(targets, matched.design, posterior, confirmation, chosen, table, ident,
+                               record_session(out, time.perf_counter() - started), out, ess,
+                               warnings, checked, points)
+    from simulation.calibration.report import draw, report, write_calibrated
+
+    write_atomically(out / "calibrated.toml",
+            lambda p: Path(p).write_text(write_calibrated(result), encoding="utf-8"))
+    if figures_too:
+        draw(result)
+    write_atomically(out / "report.md", lambda p: Path(p).write_text(report(result), encoding="utf-8"))
+    return result
+
+
+@dataclass
+class _Matched:
+    """What the waves leave: emulators, the targets fitted, the design, held-back checks."""
+
+    waves: list[hm.Wave]
+    fit: tuple[Target, ...]
+    observations: list[hm.Observation]
+    design: pd.DataFrame
+    checks: list[pd.DataFrame]
+
+    @property
+    def names(self) -> list[str]:
+        """The fitted targets' names, in the emulators' order."""
+        return [t.name for t in self.fit]
+
+
+def _history_match(plan, fit, out: Path, runner: dict, rng, warnings: list[str]) -> _Matched:
+    """Run the waves; each wave's emulators are validated on the next wave's points."""
     dims = len(plan.factors)
+    names = [t.name for t in fit]
     waves: list[hm.Wave] = []
-    rows, diagnostics, warnings = [], [], []
+    rows, diagnostics, checks = [], [], []
     observations = _observations(fit)
     probe = rng.random((CANDIDATES, dims))
     all_x, all_y = np.empty((0, dims)), np.empty((0, len(names)))
@@ -146,7 +212,14 @@ def calibrate(targets: TargetSet, out: str | Path, *, resume: bool = False, repl
         frame.insert(0, "wave", k + 1)
         y = point_means(frame, names)
         rows.append(_wave_table(plan, k + 1, x, y, names))
-        diagnostics.append(_diagnose(k + 1, names, frame, waves, x, y, plan.replicates))
+        diagnostics.append(pd.DataFrame({"wave": k + 1, "target": names,
+                                         "run_sd": np.sqrt(run_variance(frame, names))}))
+        if waves:  # the previous wave's emulators on this wave's points, held back from them
+            emulators = waves[-1].emulators
+            checks.append(validation.held_back(
+                k, f"wave {k + 1} runs", names, emulators, x, y,
+                validation.run_variance_or_noise(frame, names, emulators, plan.replicates),
+                plan.replicates))
         all_x, all_y = np.concatenate([all_x, x]), np.concatenate([all_y, y])
         # train on every run so far that no earlier wave rules out
         inside = hm.plausible(waves, observations, all_x) & np.isfinite(all_y).all(axis=1)
@@ -155,44 +228,55 @@ def calibrate(targets: TargetSet, out: str | Path, *, resume: bool = False, repl
         waves[-1].kept_share = float(hm.plausible(waves, observations, probe).mean())
         diagnostics[-1]["emulator_noise_sd"] = [hm.noise_sd(gp) for gp in waves[-1].emulators]
         _write(out / "waves.parquet", pd.concat(rows, ignore_index=True))
-    emulators = pd.concat(diagnostics, ignore_index=True)
-    write_atomically(out / "emulators.csv", lambda p: emulators.to_csv(p, index=False))
+    noise = pd.concat(diagnostics, ignore_index=True)
+    write_atomically(out / "emulators.csv", lambda p: noise.to_csv(p, index=False))
     design = pd.concat(rows, ignore_index=True)
     design["kept_share"] = design["wave"].map({i + 1: w.kept_share for i, w in enumerate(waves)})
-    posterior, ess = _posterior(plan, waves, observations, rng, warnings)
-    _write(out / "posterior.parquet", posterior)
     _write(out / "waves.parquet", design)
-    confirm_x = _confirmation_points(plan, posterior, design, fit, waves)
-    confirm = evaluate(plan, targets.targets, parameter_values(plan, confirm_x), "confirm", out,
-                       plan.confirm_replicates, seed=plan.seed + CONFIRM_SEED, **runner)
-    confirmation = _confirmation_table(plan, targets, confirm_x, confirm, fit)
-    confirmation["log_likelihood"] = hm.log_likelihood(waves[-1].emulators, observations,
-                                                       confirm_x)
-    _write(out / "confirmation.parquet", confirmation)
-    chosen = _choose(plan, fit, confirmation, warnings)
-    check = evaluate(plan, targets.targets, [chosen["values"]], "check", out,
-                     plan.check_replicates, seed=plan.seed + CHECK_SEED, **runner)
-    if changed:  # every batch of runs took the change: the calibration is now this one
-        settle(out, "calibration.json", calibration_hash(targets),
-               {"targets": targets.source, "plan": targets.plan.describe()}, "calibration", changed=True)
-    table = check_table(targets, check)
-    write_atomically(out / "check.csv", lambda p: table.to_csv(p, index=False))
-    ident = identification(plan, posterior)
-    write_atomically(out / "identification.csv", lambda p: ident.to_csv(p, index=False))
-    missed = table[(table["use"] == "fit") & ~table["met"]]
-    for _, row in missed.iterrows():
-        warnings.append(f"fitted target {row['target']} is not met at the chosen values "
-                        f"(model {row['mean']:.3g}, range {row['low']:.3g} to {row['high']:.3g})")
-    result = CalibrationResult(targets, design, posterior, confirmation, chosen, table, ident,
-                               record_session(out, time.perf_counter() - started), out, ess, warnings)
-    from simulation.calibration.report import draw, report, write_calibrated
+    return _Matched(waves, fit, observations, design, checks)
 
-    write_atomically(out / "calibrated.toml",
-            lambda p: Path(p).write_text(write_calibrated(result), encoding="utf-8"))
-    if figures_too:
-        draw(result)
-    write_atomically(out / "report.md", lambda p: Path(p).write_text(report(result), encoding="utf-8"))
-    return result
+
+def _confirm(plan, targets: TargetSet, matched: _Matched, posterior: pd.DataFrame, out: Path,
+             runner: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run the confirmation points; validate the last emulators; pool the evidence.
+
+    Returns the confirmation table (with each point's log-likelihood on the
+    last wave's emulators and on the pooled ones) and the confirmation runs
+    of posterior points (the posterior predictive runs). Appends the last
+    wave's validation to ``matched.checks``.
+    """
+    waves, names, fit = matched.waves, matched.names, matched.fit
+    x = _confirmation_points(plan, posterior, matched.design, fit, waves)
+    runs = evaluate(plan, targets.targets, parameter_values(plan, x), "confirm", out,
+                    plan.confirm_replicates, seed=plan.seed + CONFIRM_SEED, **runner)
+    table = _confirmation_table(plan, targets, x, runs, fit)
+    drawn = (table["source"] == "posterior").to_numpy()
+    predictive = runs[runs["point"].isin(np.flatnonzero(drawn))]
+    means = table.loc[drawn, names].to_numpy(float)
+    if drawn.any():  # the last wave's emulators on runs held back from them
+        emulators = waves[-1].emulators
+        matched.checks.append(validation.held_back(
+            len(waves), "confirmation runs", names, emulators, x[drawn], means,
+            validation.run_variance_or_noise(predictive, names, emulators, plan.replicates),
+            plan.confirm_replicates))
+    table["log_likelihood"] = hm.log_likelihood(waves[-1].emulators, matched.observations, x)
+    table["pooled_log_likelihood"] = pooled_log_likelihood(
+        matched.observations, waves[-1].x, waves[-1].y, x[drawn], means, x,
+        plan.seed + len(waves))
+    _write(out / "confirmation.parquet", table)
+    return table, predictive
+
+
+def _verdict_warnings(table: pd.DataFrame) -> list[str]:
+    """A line for each fitted target not met at the chosen values."""
+    lines = []
+    for row in table[(table["use"] == "fit") & (table["verdict"] != "met")].itertuples():
+        how = ("missed: its 95% interval lies outside the range" if row.verdict == MISSED
+               else "only consistent: its 95% interval overlaps the range but is not within it")
+        lines.append(f"fitted target {row.target} is {how} at the chosen values (model "
+                     f"{row.mean:.3g}, interval {row.ci_low:.3g} to {row.ci_high:.3g}, "
+                     f"range {row.low:.3g} to {row.high:.3g})")
+    return lines
 
 
 MEASURED_SHARE = 0.5
@@ -228,33 +312,13 @@ def _observations(fit: tuple[Target, ...]):
     A target's range is what its figure allows (sampling error, definitional
     mismatch), and the calibrated model's mean must fall in it; so the model's
     expected output is compared with it, and the run-to-run scatter enters
-    only through the emulators' uncertainty about that expectation.
+    only through the emulators' uncertainty about that expectation. The
+    target's discrepancy (a standard deviation) adds its variance.
     """
-    return [hm.Observation.from_range(t.value, t.low, t.high) if t.kind == "level"
-            else hm.Observation(0.0, 0.0, lower_bound=True) for t in fit]
-
-
-def _diagnose(wave, names, frame, waves, x, y, replicates) -> pd.DataFrame:
-    """Per fitted target: the runs' scatter, and how well the last emulators predicted this wave.
-
-    ``validated`` is the share of this wave's points whose mean lies within
-    three standard deviations of the previous wave's emulator (its variance
-    plus the scatter of a mean of ``replicates`` runs): the emulators are
-    checked on runs they were not trained on.
-    """
-    run_var = run_variance(frame, names)
-    table = pd.DataFrame({"wave": wave, "target": names, "run_sd": np.sqrt(run_var)})
-    if waves:
-        share = []
-        for j, gp in enumerate(waves[-1].emulators):
-            mean, var = hm.predict(gp, x)
-            ok = np.isfinite(y[:, j])
-            z = np.abs(y[ok, j] - mean[ok]) / np.sqrt(var[ok] + run_var[j] / replicates)
-            share.append(float((z <= 3).mean()) if ok.any() else float("nan"))
-        table["validated"] = share
-    else:
-        table["validated"] = float("nan")
-    return table
+    return [hm.Observation.from_range(t.value, t.low, t.high, var_disc=t.discrepancy**2)
+            if t.kind == "level"
+            else hm.Observation(0.0, 0.0, lower_bound=True, var_disc=t.discrepancy**2)
+            for t in fit]
 
 
 def _wave_table(plan, wave: int, x: np.ndarray, y: np.ndarray, names: list[str]) -> pd.DataFrame:
@@ -262,28 +326,6 @@ def _wave_table(plan, wave: int, x: np.ndarray, y: np.ndarray, names: list[str])
     return pd.concat([pd.DataFrame({"wave": wave, "point": np.arange(len(x))}),
                       pd.DataFrame(x, columns=[f"u_{n}" for n in plan.names]), values,
                       pd.DataFrame(y, columns=names)], axis=1)
-
-
-def _posterior(plan, waves, observations, rng, warnings) -> tuple[pd.DataFrame, float]:
-    """Importance-resampled posterior on the last wave's emulators, over the kept space."""
-    dims = len(plan.factors)
-    kept = hm.sample_plausible(waves, observations, CANDIDATES, dims, rng, max_draws=MAX_DRAWS)
-    columns = [f"u_{n}" for n in plan.names] + plan.names + ["log_likelihood"]
-    if len(kept) == 0:
-        warnings.append("no point of the parameter space is consistent with every fitted target "
-                        "(all ruled out), so there is no posterior; the chosen values are the "
-                        "best the waves ran")
-        return pd.DataFrame(columns=columns), 0.0
-    loglik = hm.log_likelihood(waves[-1].emulators, observations, kept)
-    weight = np.exp(loglik - loglik.max())
-    weight /= weight.sum()
-    ess = float(1.0 / np.sum(weight**2))
-    pick = rng.choice(len(kept), size=POSTERIOR_DRAWS, replace=True, p=weight)
-    x = kept[pick]
-    frame = pd.concat([pd.DataFrame(x, columns=columns[:dims]),
-                       pd.DataFrame(parameter_values(plan, x)),
-                       pd.DataFrame({"log_likelihood": loglik[pick]})], axis=1)
-    return frame, ess
 
 
 def _confirmation_points(plan, posterior, design, fit, waves) -> np.ndarray:
@@ -311,14 +353,6 @@ def _distance_frame(frame: pd.DataFrame, fit) -> pd.Series:
     return frame.apply(lambda row: distance(fit, row.to_dict()), axis=1)
 
 
-def _met(target: Target, value: float) -> bool:
-    if not np.isfinite(value):
-        return False
-    if target.kind == "level":
-        return bool(target.low <= value <= target.high)
-    return bool(value > 0)
-
-
 def _confirmation_table(plan, targets: TargetSet, x: np.ndarray, runs: pd.DataFrame,
                         fit: tuple[Target, ...]):
     names = [t.name for t in targets.targets]
@@ -326,78 +360,10 @@ def _confirmation_table(plan, targets: TargetSet, x: np.ndarray, runs: pd.DataFr
     table = pd.concat([pd.DataFrame({"point": np.arange(len(x))}),
                        pd.DataFrame(x, columns=[f"u_{n}" for n in plan.names]),
                        pd.DataFrame(parameter_values(plan, x)), means], axis=1)
-    table["fit_met"] = [sum(_met(t, row[t.name]) for t in fit) for _, row in means.iterrows()]
     table["distance"] = [distance(fit, row.to_dict()) for _, row in means.iterrows()]
     table["source"] = ["posterior"] * (len(x) - min(WAVE_BEST, len(x))) + \
         ["wave best"] * min(WAVE_BEST, len(x))
     return table
-
-
-def _choose(plan, fit: tuple[Target, ...], confirmation: pd.DataFrame, warnings) -> dict:
-    """Among confirmed points meeting most fitted targets, the emulators' most likely; rounded.
-
-    The confirmed means decide which points qualify; among those, the last
-    wave's emulators (which pool every run) rank them, so that the choice
-    does not chase one point's lucky replicates.
-    """
-    n_fit = len(fit)
-    best = confirmation.sort_values(["fit_met", "log_likelihood"],
-                                    ascending=[False, False]).iloc[0]
-    if best["fit_met"] < n_fit:
-        warnings.append(f"no confirmed point meets every fitted target; the chosen one meets "
-                        f"{int(best['fit_met'])} of {n_fit}")
-    values = {f.name: _round(best[f.name], f.kind) for f in plan.factors}
-    return {"point": int(best["point"]), "source": best["source"], "values": values,
-            "fit_met": int(best["fit_met"]), "distance": float(best["distance"])}
-
-
-def _round(value, kind):
-    if kind is int:
-        return int(round(float(value)))
-    return float(f"{float(value):.{SIGNIFICANT}g}")
-
-
-def check_table(targets: TargetSet, runs: pd.DataFrame) -> pd.DataFrame:
-    """Every target against the check runs: mean, 95% interval of the mean, 5-95% of runs, met."""
-    from scipy import stats
-
-    rows = []
-    for t in targets.targets:
-        v = runs[t.name].to_numpy(float)
-        v = v[np.isfinite(v)]
-        mean = float(v.mean()) if len(v) else float("nan")
-        half = (float(stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v)))
-                if len(v) > 1 else float("nan"))
-        rows.append({"target": t.name, "use": t.use, "kind": t.kind,
-                     "outcome": t.outcome or f"{t.greater} - {t.lesser}",
-                     "value": t.value if t.kind == "level" else 0.0,
-                     "low": t.low if t.kind == "level" else 0.0,
-                     "high": t.high if t.kind == "level" else float("inf"),
-                     "mean": mean, "ci_low": mean - half, "ci_high": mean + half,
-                     "runs_p5": float(np.percentile(v, 5)) if len(v) else float("nan"),
-                     "runs_p95": float(np.percentile(v, 95)) if len(v) else float("nan"),
-                     "runs": len(v), "met": _met(t, mean)})
-    return pd.DataFrame(rows)
-
-
-def identification(plan, posterior: pd.DataFrame) -> pd.DataFrame:
-    """Per parameter: posterior median and 90% interval, and its sd over the prior's.
-
-    A uniform prior on [0, 1] has sd 1/sqrt(12); a ratio at or above
-    :data:`NOT_IDENTIFIED` means the targets barely narrow the parameter.
-    """
-    rows = []
-    for f in plan.factors:
-        u = posterior[f"u_{f.name}"].to_numpy(float) if len(posterior) else np.array([])
-        v = posterior[f.name].to_numpy(float) if len(posterior) else np.array([])
-        ratio = float(u.std() * np.sqrt(12)) if len(u) else float("nan")
-        rows.append({"parameter": f.name, "prior_low": f.low, "prior_high": f.high,
-                     "median": float(np.median(v)) if len(v) else float("nan"),
-                     "q05": float(np.quantile(v, 0.05)) if len(v) else float("nan"),
-                     "q95": float(np.quantile(v, 0.95)) if len(v) else float("nan"),
-                     "sd_ratio": ratio,
-                     "identified": bool(ratio < NOT_IDENTIFIED) if len(u) else False})
-    return pd.DataFrame(rows)
 
 
 def _prepare(targets: TargetSet, out: Path, resume: bool) -> bool:

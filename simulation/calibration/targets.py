@@ -14,6 +14,8 @@ ordering of two outcomes (a pattern)::
     low = 0.88                               # the acceptable range ...
     high = 0.94
     range_why = "..."                        # ... and why it is that wide
+    discrepancy = 0.015                      # model discrepancy sd (optional; fitted targets)
+    discrepancy_why = "..."                  # ... and why it is that large (with discrepancy)
     population = "China, bachelor graduates"
     year = 2018
     source = "MyCOS, Chinese College Graduates' Employment Annual Report, 2019"
@@ -25,6 +27,13 @@ ordering of two outcomes (a pattern)::
     greater = "employment_rate_6m_by_field_tech"
     lesser = "employment_rate_6m_by_field_design"
     ...
+
+``discrepancy`` is the standard deviation of the model discrepancy, in the
+outcome's units: how far the model's expected output at its best parameters
+may lie from the real-world quantity because of what the model leaves out
+(Vernon et al. 2010).  Its variance enters a fitted target's implausibility
+and likelihood (:mod:`simulation.calibration.history_matching`); it is 0
+when not given, and ``discrepancy_why`` must say why it is that large.
 
 Some outcomes are validation outcomes elsewhere and may never be fitted
 (:data:`NEVER_FIT`).  Every error is an :class:`~simulation.errors.InputError`
@@ -48,7 +57,8 @@ NEVER_FIT = ("matched_employment_share", "out_of_field_share", "intern_conversio
 
 USES = ("fit", "holdout")
 KINDS = ("level", "order")
-COMMON_KEYS = {"name", "kind", "range_why", "population", "year", "source", "use"}
+COMMON_KEYS = {"name", "kind", "range_why", "population", "year", "source", "use",
+               "discrepancy", "discrepancy_why"}
 LEVEL_KEYS = COMMON_KEYS | {"outcome", "value", "low", "high"}
 ORDER_KEYS = COMMON_KEYS | {"greater", "lesser"}
 CALIBRATION_KEYS = {"name", "description", "scenario", *PLAN_KEYS}
@@ -71,6 +81,8 @@ class Target:
         lesser: the outcome that must be smaller (order), or None.
         range_why: why the acceptable range is that wide (sampling error,
             definitional mismatch), or what the ordering rests on.
+        discrepancy: the model discrepancy's standard deviation (outcome units).
+        discrepancy_why: why the discrepancy is that large (None when 0 by default).
         population: whom the figure describes.
         year: the figure's year.
         source: publisher, title, year.
@@ -89,17 +101,13 @@ class Target:
     high: float | None = None
     greater: str | None = None
     lesser: str | None = None
+    discrepancy: float = 0.0
+    discrepancy_why: str | None = None
 
     @property
     def outcomes(self) -> tuple[str, ...]:
         """The model outcomes the target reads."""
         return (self.outcome,) if self.kind == "level" else (self.greater, self.lesser)
-
-    def met(self, means: dict[str, float]) -> bool:
-        """Whether model means (outcome name to mean) meet the target."""
-        if self.kind == "level":
-            return self.low <= means[self.outcome] <= self.high
-        return means[self.greater] > means[self.lesser]
 
 
 @dataclass(frozen=True)
@@ -206,6 +214,26 @@ def _number(table, key, source, where) -> float:
     return float(value)
 
 
+def _discrepancy(row: dict, source: str, where: str) -> dict:
+    """A target's discrepancy and why; both or neither."""
+    if "discrepancy" not in row and "discrepancy_why" not in row:
+        return {}
+    value = row.get("discrepancy")
+    if (isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)
+            or value < 0):
+        raise InputError(source, f"{where}.discrepancy",
+                         f"{'missing key' if value is None else 'bad value for'} "
+                         f"{where}.discrepancy: expected a finite number >= 0 (the model "
+                         "discrepancy's standard deviation, in the outcome's units; required "
+                         f"with discrepancy_why){'' if value is None else f'; got {value!r}'}")
+    if "discrepancy_why" not in row:
+        raise InputError(source, f"{where}.discrepancy_why",
+                         f"missing key {where}.discrepancy_why: expected a non-empty string "
+                         "saying why the discrepancy is that large")
+    return {"discrepancy": float(value),
+            "discrepancy_why": _string(row, "discrepancy_why", source, where)}
+
+
 def _outcome(table, key, source, where, known) -> str:
     name = _string(table, key, source, where)
     if name not in known:
@@ -223,7 +251,8 @@ def _target(row: dict, where: str, source: str, known) -> Target:
     for key in row:
         if key not in allowed:
             raise InputError(source, f"{where}.{key}", f"unknown key {where}.{key} for a {kind} "
-                             f"target{suggest(key, allowed)}")
+                             f"target{suggest(key, allowed)}; expected "
+                             f"{', '.join(sorted(allowed))}")
     use = row.get("use")
     if use not in USES:
         raise InputError(source, f"{where}.use",
@@ -235,7 +264,8 @@ def _target(row: dict, where: str, source: str, known) -> Target:
     common = dict(name=_string(row, "name", source, where), kind=kind, use=use,
                   range_why=_string(row, "range_why", source, where),
                   population=_string(row, "population", source, where), year=year,
-                  source=_string(row, "source", source, where))
+                  source=_string(row, "source", source, where),
+                  **_discrepancy(row, source, where))
     if kind == "level":
         outcome = _outcome(row, "outcome", source, where, known)
         value, low, high = (_number(row, k, source, where) for k in ("value", "low", "high"))
