@@ -107,12 +107,16 @@ def _posterior(plan, units: dict[str, np.ndarray]) -> pd.DataFrame:
 def test_a_posterior_piled_against_a_bound_is_flagged_and_never_identified():
     rng = np.random.default_rng(0)
     plan = _plan(Factor("piled", 0.1, 0.3), Factor("central", 0.0, 1.0),
-                 Factor("flat", 0.0, 1.0), Factor("touching", 0.0, 1.0))
+                 Factor("flat", 0.0, 1.0), Factor("touching", 0.0, 1.0),
+                 Factor("rising", 0.0, 1.0), Factor("near", 0.0, 1.0))
     n = 4000
     touching = np.where(rng.random(n) < 0.1, 0.005, rng.uniform(0.2, 0.5, n))
+    near = rng.normal(0.13, 0.08, 3 * n)
     posterior = _posterior(plan, {"piled": 1 - rng.triangular(0, 0, 0.25, n),  # rises to the top
                                   "central": rng.normal(0.5, 0.05, n),
-                                  "flat": rng.random(n), "touching": touching})
+                                  "flat": rng.random(n), "touching": touching,
+                                  "rising": rng.random(n) ** (1 / 3),  # density 3u^2: 14% at the top
+                                  "near": near[(near >= 0) & (near <= 1)][:n]})
     ident = identification(plan, posterior).set_index("parameter")
     piled = ident.loc["piled"]
     assert piled["edge"] == "upper" and piled["status"] == "against the upper bound"
@@ -122,8 +126,13 @@ def test_a_posterior_piled_against_a_bound_is_flagged_and_never_identified():
     # 10% of the mass at the bound: not piled, but its interval touches the bound
     assert ident.loc["touching", "edge"] == "" and ident.loc["touching", "width_ratio"] < 0.8
     assert ident.loc["touching", "status"] == "not identified"
+    # under 15% at the top, but rising to it: the outer slice is the densest
+    assert 0.10 < ident.loc["rising", "mass_high"] < 0.15 and ident.loc["rising", "edge"] == "upper"
+    # concentrated near a bound with over 10% in the outer slice, its mode inside: not piled
+    assert ident.loc["near", "mass_low"] > 0.10 and ident.loc["near", "edge"] == ""
+    assert ident.loc["near", "identified"]
     words = edge_statements(ident.reset_index())
-    assert len(words) == 1 and "want `piled` above its plausible range" in words[0]
+    assert len(words) == 2 and "want `piled` above its plausible range" in words[0]
     assert "model discrepancy" in words[0]
 
 

@@ -30,6 +30,7 @@ EVIDENCE_MARGIN = math.log(math.sqrt(10.0))
 A likelihood ratio under 10**0.5 is "barely worth mentioning" on Jeffreys' scale."""
 EDGE_ZONE = 0.05  # the outer share of a parameter's range at each end
 EDGE_MASS = 0.15  # posterior share in an outer zone at which it piles there (3x the prior's)
+EDGE_RISING = 0.10, 0.75  # or this share (2x the prior's) while as dense as this of the densest
 NOT_IDENTIFIED = 0.8  # 90% interval width over the prior's at or above which not identified
 TOUCH = 0.01  # an interval end within this share of the range from a bound touches it
 
@@ -121,8 +122,12 @@ def identification(plan, posterior: pd.DataFrame) -> pd.DataFrame:
 
     - ``mass_low`` and ``mass_high``: the posterior's share in the outer
       :data:`EDGE_ZONE` of the range at each end (a uniform prior puts 5%
-      there). At :data:`EDGE_MASS` or more the posterior piles against that
-      bound (``edge``): the targets want values beyond the range.
+      there). The posterior piles against that bound (``edge``: the targets
+      want values beyond the range) when the share is :data:`EDGE_MASS` or
+      more, or when it is at least the first of :data:`EDGE_RISING` and the
+      outer zone is nearly the densest slice of the range (at least the
+      second of :data:`EDGE_RISING` times the densest slice of that width):
+      a posterior rising to the bound.
     - ``width_ratio``: the 90% interval's width over the prior's (0.9).
     - ``identified``: the interval is narrower than :data:`NOT_IDENTIFIED`
       of the prior's, the posterior does not pile at an edge, and the
@@ -145,8 +150,9 @@ def identification(plan, posterior: pd.DataFrame) -> pd.DataFrame:
         v = posterior[f.name].to_numpy(float)
         u05, u95 = np.quantile(u, [0.05, 0.95])
         mass_low, mass_high = float((u < EDGE_ZONE).mean()), float((u > 1 - EDGE_ZONE).mean())
-        edge = ("lower" if mass_low >= EDGE_MASS and mass_low >= mass_high
-                else "upper" if mass_high >= EDGE_MASS else "")
+        low_piles, high_piles = (_piles(share, u) for share in (mass_low, mass_high))
+        edge = ("lower" if low_piles and (mass_low >= mass_high or not high_piles)
+                else "upper" if high_piles else "")
         width = float((u95 - u05) / 0.9)
         touches = bool(u05 <= TOUCH or u95 >= 1 - TOUCH)
         identified = bool(not edge and not touches and width < NOT_IDENTIFIED)
@@ -158,6 +164,14 @@ def identification(plan, posterior: pd.DataFrame) -> pd.DataFrame:
                      "mass_low": mass_low, "mass_high": mass_high, "edge": edge,
                      "identified": identified, "status": status})
     return pd.DataFrame(rows)
+
+
+def _piles(share: float, u: np.ndarray) -> bool:
+    """Whether an outer zone holding ``share`` of the posterior ``u`` piles against its bound."""
+    if share >= EDGE_MASS:
+        return True
+    densest = np.histogram(u, bins=round(1 / EDGE_ZONE), range=(0.0, 1.0))[0].max() / len(u)
+    return bool(share >= EDGE_RISING[0] and share >= EDGE_RISING[1] * densest)
 
 
 def edge_statements(ident: pd.DataFrame) -> list[str]:

@@ -240,7 +240,13 @@ def _targets_section(result) -> list[str]:
 
 
 def _posterior_section(result) -> list[str]:
-    from simulation.calibration.posterior import EDGE_MASS, EDGE_ZONE, NOT_IDENTIFIED, edge_statements
+    from simulation.calibration.posterior import (
+        EDGE_MASS,
+        EDGE_RISING,
+        EDGE_ZONE,
+        NOT_IDENTIFIED,
+        edge_statements,
+    )
 
     ident = result.identification
     lines = ["## Calibrated values and the posterior", "",
@@ -255,9 +261,12 @@ def _posterior_section(result) -> list[str]:
                      f"{r['mass_low']:.0%}, {r['mass_high']:.0%} | {status} |")
     lines += ["", f"A parameter is against a bound when {EDGE_MASS:.0%} or more of the posterior "
               f"lies in the outer {EDGE_ZONE:.0%} of its range at that end (a uniform prior puts "
-              f"{EDGE_ZONE:.0%} there). It is identified when its 90% interval is narrower than "
-              f"{NOT_IDENTIFIED:.0%} of the prior's, it is not against a bound, and the interval "
-              "touches neither bound: truncation at a bound never makes a parameter identified."]
+              f"{EDGE_ZONE:.0%} there), or {EDGE_RISING[0]:.0%} or more while that slice is "
+              f"nearly the densest ({EDGE_RISING[1]:.0%} of the densest slice or more): the "
+              f"posterior rises to the bound. It is identified when its 90% interval is narrower "
+              f"than {NOT_IDENTIFIED:.0%} of the prior's, it is not against a bound, and the "
+              "interval touches neither bound: truncation at a bound never makes a parameter "
+              "identified."]
     edges = edge_statements(ident)
     if edges:
         lines += ["", *edges]
