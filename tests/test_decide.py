@@ -322,3 +322,17 @@ def test_shipped_decisions_run_at_quick_size(tmp_path, path):
     curves = pd.read_parquet(out / "acceptability.parquet")
     np.testing.assert_allclose(curves.groupby("wtp")["probability_best"].sum(), 1.0)
     assert "# Decision under parameter uncertainty" in proc.stdout
+
+
+def test_a_large_group_of_irrelevant_inputs_at_few_draws_is_not_given_the_noises_value():
+    # 100 draws, 11 inputs that do not enter, net benefit pure seed noise: the regression
+    # once interpolated the noise (length scales fitted to it, the penalty judged on the
+    # same draws) and returned the EVPI of the noise itself
+    from simulation.decisions import evpi, evppi
+
+    rng = np.random.default_rng(0)
+    x = rng.random((100, 11))
+    nb = np.column_stack([np.zeros(100), rng.normal(0.0, 1.0, 100)])
+    result = evppi(nb, x, samples=20)
+    assert result.edf[0] < 25  # the linear part (12) and little more, not 100
+    assert result.value < 0.5 * float(evpi(nb))

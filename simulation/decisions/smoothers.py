@@ -1,8 +1,9 @@
 """The two regressions behind the EVPPI: a penalised spline for one input, a Gaussian process for several.
 
 Both are penalised regressions on a basis with an unpenalised linear part, the penalty
-chosen by generalised cross-validation (GCV; Craven & Wahba, *Numer Math* 31:377-403, 1979),
-an approximation to leave-one-out cross-validation computed on every draw.  Both have a
+chosen by cross-validation: the spline's by generalised cross-validation (GCV; Craven &
+Wahba, *Numer Math* 31:377-403, 1979), an approximation to leave-one-out cross-validation
+computed on every draw, the GP's by leave-one-out on held-out draws (below).  Both have a
 Gaussian posterior on their coefficients, returned in one form (:class:`Fit`): fitted
 values, an orthonormal basis ``Phi`` and per-coefficient posterior standard deviations
 ``scale``, so that ``fitted + Phi @ (scale * z)`` with ``z ~ N(0, I)`` is a draw of the
@@ -20,10 +21,17 @@ Oakley & Brennan 2014, appendix).
   linear fit on a random subset of at most ``subset`` draws, which also serve as inducing
   points of a subset-of-regressors approximation on every draw (Rasmussen & Williams,
   *Gaussian Processes for Machine Learning*, 2006, section 8.3.1).  The ratio of noise to
-  signal variance, the GP's penalty, is then chosen by GCV on every draw rather than taken
-  from the subset: with the subset's own ratio a group of irrelevant inputs picks up
-  spurious structure and biases the EVPPI upwards.  A full GP costs O(n^3) per likelihood
-  evaluation; this costs O(subset^3) per evaluation and O(n subset^2) once.
+  signal variance, the GP's penalty, is then chosen by leave-one-out error on the draws
+  outside the subset rather than taken from the subset: with the subset's own ratio a
+  group of irrelevant inputs picks up spurious structure and biases the EVPPI upwards.
+  When there are fewer than ``2 * subset`` draws the subset is half of them, so that draws
+  the length scales never saw remain to judge the penalty.  (Judged on the subset's own
+  draws, by GCV on every draw, length scales fitted to noise in many inputs at once make
+  the kernel nearly diagonal and the fit interpolates: at 100 draws and 11 irrelevant
+  inputs the group's EVPPI came out as the EVPI of the noise itself.)  Of penalties whose
+  error is within a tenth of a standard error of the smallest, the largest is taken, so
+  that ties go to the smoother fit.  A full GP costs O(n^3) per likelihood evaluation;
+  this costs O(subset^3) per evaluation and O(n subset^2) once.
 """
 
 from __future__ import annotations
@@ -38,6 +46,8 @@ PENALTIES = np.logspace(-6, 8, 57)
 """Penalty grid of :func:`spline_fit`, relative to the basis's scale (see the code)."""
 SUBSET = 300
 """Draws the Gaussian process's length scales are estimated on (and its inducing points)."""
+TIE = 0.1
+"""Penalties within this many standard errors of the smallest held-out error count as tied."""
 LENGTH_BOUNDS = (0.05, 1e3)
 """Bounds of the GP's length scales, for standardised inputs."""
 
@@ -168,6 +178,9 @@ def _gp_one(xs: np.ndarray, y: np.ndarray, pick: np.ndarray) -> Fit:
     if y.std() == 0:
         return constant_fit(y)
     n, p = xs.shape
+    if len(pick) > n // 2:  # keep draws the length scales do not see, to judge the penalty
+        pick = np.sort(pick[: n // 2])
+    rest = np.setdiff1d(np.arange(n), pick)
     q, _ = np.linalg.qr(np.column_stack([np.ones(n), xs]))
     sub = q[pick]
     resid = y[pick] - sub @ np.linalg.lstsq(sub, y[pick], rcond=None)[0]
@@ -186,7 +199,35 @@ def _gp_one(xs: np.ndarray, y: np.ndarray, pick: np.ndarray) -> Fit:
     big = d > 1e-10 * max(d.max(), 1e-300)
     phi = np.column_stack([q, features @ (w[:, big] / np.sqrt(d[big]))])
     s = np.concatenate([np.zeros(q.shape[1]), 1.0 / d[big]])
-    return _penalised(phi, s, y[:, None])[0][1]
+    return _held_out(phi, s, y, rest)
+
+
+def _held_out(phi: np.ndarray, s: np.ndarray, y: np.ndarray, rows: np.ndarray) -> Fit:
+    """Penalised least squares as :func:`_penalised`, the penalty by leave-one-out on ``rows``.
+
+    The leave-one-out residual of draw ``i`` is ``(y_i - f_i) / (1 - h_ii)`` with ``h_ii``
+    the smoother's diagonal; its mean square over ``rows`` (draws the hyperparameters were
+    not fitted to) is the score.  The largest penalty within :data:`TIE` standard errors
+    of the smallest score is chosen.
+    """
+    n = phi.shape[0]
+    mean = y.mean()
+    yc = y - mean
+    z = phi.T @ yc
+    positive = s[s > 1e-12 * s.max()] if s.max() > 0 else s[:0]
+    alphas = PENALTIES / np.median(positive) if len(positive) else PENALTIES[:1]
+    shrink = 1.0 / (1.0 + alphas[:, None] * s[None, :])
+    trace = shrink.sum(axis=1)
+    sub = phi[rows]
+    leverage = np.minimum((sub * sub) @ shrink.T, 1.0 - 1e-9)
+    loo = ((yc[rows, None] - sub @ (shrink.T * z[:, None])) / (1.0 - leverage)) ** 2
+    score = loo.mean(axis=0)
+    best = int(np.argmin(score))
+    se = loo[:, best].std(ddof=1) / np.sqrt(len(rows)) if len(rows) > 1 else 0.0
+    a = int(np.flatnonzero(score <= score[best] + TIE * se).max())
+    fitted = mean + phi @ (shrink[a] * z)
+    sigma2 = float(((y - fitted) ** 2).sum()) / max(n - trace[a], 1.0)
+    return Fit(fitted, phi, np.sqrt(sigma2 * shrink[a]), float(trace[a]), _r2(fitted, y))
 
 
 def gp_hyperparameters(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, float]:
