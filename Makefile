@@ -16,7 +16,7 @@ PYTHON_BOOT := $(shell for p in python3.13 python3.12 python3; do \
 	  done; \
 	fi)
 
-.PHONY: setup run test lint clean figures dashboard bench sensitivity calibrate discover assets chromium
+.PHONY: setup run test lint clean figures dashboard bench sensitivity calibrate discover decide assets chromium
 
 setup: $(STAMP)
 
@@ -82,6 +82,25 @@ discover: setup
 	    rm -rf docs/discovery/$$name && mkdir -p docs/discovery/$$name && \
 	    cp -r $$out/report.md $$out/boxes.md $$out/boxes.csv $$out/cart.txt $$out/figures \
 	      docs/discovery/$$name/ && echo "   copied to docs/discovery/$$name"; fi; \
+	done
+
+# The shipped decision studies (scenarios/decisions/), each into
+# results/decisions/<name>, continuing an interrupted one; then copy each
+# report, its tables (CSV) and figures into docs/decisions/<name>. QUICK=1 runs
+# the CI size into results/decisions-quick and copies nothing.
+DECISIONS := $(wildcard scenarios/decisions/*.toml)
+DECISION_TABLES := expected acceptability frontier evpi evppi variance
+decide: setup
+	@for f in $(DECISIONS); do \
+	  name=$$(basename $$f .toml); out=results/decisions$(if $(QUICK),-quick,)/$$name; \
+	  resume=$$([ -f $$out/decision.json ] && echo --resume); \
+	  echo "== $$name"; \
+	  $(VENV)/bin/iesim decide $$f --out $$out $(if $(QUICK),--quick,) --quiet $$resume > /dev/null || exit $$?; \
+	  echo "   report: $$out/report.md"; \
+	  if [ -z "$(QUICK)" ]; then \
+	    rm -rf docs/decisions/$$name && mkdir -p docs/decisions/$$name && \
+	    cp -r $$out/report.md $$out/figures $(foreach t,$(DECISION_TABLES),$$out/$(t).csv) \
+	      docs/decisions/$$name/ && echo "   copied to docs/decisions/$$name"; fi; \
 	done
 
 bench: setup

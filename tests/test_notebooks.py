@@ -23,6 +23,8 @@ EXPECTED = {  # notebook: the figures it writes (each as .png and .pdf)
     "07_calibration": ["calibration_targets", "calibration_posterior", "calibration_predictive"],
     "08_future_trends": ["future_trends"],
     "09_scenario_discovery": ["discovery_trajectory", "discovery_pairs"],
+    "10_decision_uncertainty": ["decision_ce_plane", "decision_acceptability", "decision_evpi",
+                                "decision_evppi"],
 }
 
 

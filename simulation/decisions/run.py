@@ -132,3 +132,10 @@ def write_draws(draws: pd.DataFrame, out: Path, replace: bool = False) -> None:
                              "study's seed gives (another NumPy version?); start a new --out")
         return
     write_table(out, "draws", draws)
+
+
+def read_analysis(out: str | Path) -> Analysis:
+    """The analysis tables of a finished study in ``out`` (as :func:`run_decision` wrote them)."""
+    out = Path(out)
+    names = ("per_draw", "expected", "acceptability", "frontier", "evpi", "evppi", "variance")
+    return Analysis(*(pd.read_parquet(out / f"{name}.parquet") for name in names))
