@@ -245,6 +245,17 @@ def firm_value_now(model, firm, kind: int) -> float:
     return value
 
 
+def contact_share(model, q) -> float:
+    """Share of a partnership's trust its key contact still holds: ``exp(-rate x years)``.
+
+    Trust passes to the institution (agreements, routines, other staff) at
+    ``institution_trust_rate`` a year from signing, so a departing contact
+    takes less from an older partnership.
+    """
+    years = (model.steps - q.start_step) / 12.0
+    return float(np.exp(-model.p["institution_trust_rate"] * years))
+
+
 def review_partnerships(model) -> None:
     """Yearly review: realised value updates trust and beliefs; either side may end it.
 
@@ -258,7 +269,8 @@ def review_partnerships(model) -> None:
       else ``not_worth_cost``;
     - trust is below ``min_trust``.  When the key contact left this year
       (chance ``staff_turnover_hazard``), trust first loses
-      ``turnover_trust_loss`` of itself; a partnership whose trust was above
+      ``turnover_trust_loss`` times the contact's share (:func:`contact_share`)
+      of itself; a partnership whose trust was above
       ``min_trust`` before that loss and below it after is labelled
       ``turnover``, else ``low_trust``;
     - the university's side: it served none of the university's students
@@ -287,7 +299,7 @@ def review_partnerships(model) -> None:
         grant_now = q.grant if q.has_grant(model.steps + 1) else 0.0  # still granted next year
         trust_before = q.trust
         if rng.random() < p["staff_turnover_hazard"]:  # the key contact leaves
-            q.trust *= 1.0 - p["turnover_trust_loss"]
+            q.trust *= 1.0 - p["turnover_trust_loss"] * contact_share(model, q)
         tax = p["tax_break_rate"]
         if not worth_continuing(firm_value_now(model, firm, q.kind), gross, tax, grant_now):
             # the grant ended in the past year or ends with this month

@@ -326,6 +326,10 @@ _DECLARATIONS = [
     _p("turnover_trust_loss", "partnerships", "turnover_trust_loss", 0.3, 0.0, 1.0, "share",
        "share of a partnership's trust that leaves with its key contact (the rest is carried "
        "by the institution and passes to a successor)"),
+    _p("institution_trust_rate", "partnerships", "institution_trust_rate", 0.5, 0.0, 10.0,
+       "per year", "rate at which a partnership's trust passes from its key contact to the "
+       "institution (agreements, routines, other staff): the share a departing contact takes "
+       "is turnover_trust_loss x exp(-rate x years since signing); 0: the contact holds it all"),
     _p("coordination_capacity", "partnerships", "coordination_capacity", 12, 1, 10_000,
        "partnerships per university", "partnerships a university's staff can coordinate"),
     _p("placement_slots", "partnerships", "placement_slots", 6, 1, 500, "students per year",
@@ -602,6 +606,8 @@ _PLAUSIBLE: dict[str, tuple[float, float, str]] = {
     "base_placement_slots": (3, 12, HALF_TWICE),
     "turnover_trust_loss": (0.1, 0.6, "assumption: from a relationship carried mostly by the "
                             "institution to one carried mostly by its contact person"),
+    "institution_trust_rate": (0.25, 1.0, "assumption: trust mostly institutional after about "
+                               "one to four years of working together"),
     # labour market
     "applicants_per_vacancy": (2, 8, HALF_TWICE),
     "reservation_match": (0.45, 0.65, AROUND),

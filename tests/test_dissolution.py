@@ -4,6 +4,8 @@ absorb; a downturn acts through the firm's value of the partnership."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from simulation import cooperation
@@ -19,7 +21,8 @@ def reviewed(trust: float, **params):
     only the mechanism under test can end a partnership.
     """
     model = IndustryEducationModel(rng=12, seed_partnerships=3,
-                                   **{**SMALL, **QUIET, "trust_learning_rate": 0.0, **params})
+                                   **{**SMALL, **QUIET, "trust_learning_rate": 0.0,
+                                      "institution_trust_rate": 0.0, **params})
     for f in model.firms:
         f.expected_value[:] = 1e6
     seeded = model.network.active()
@@ -45,6 +48,22 @@ def test_turnover_ends_a_partnership_whose_trust_it_pushes_below_the_minimum():
     # without turnover the same partnerships continue
     model, seeded = reviewed(0.45, staff_turnover_hazard=0.0, min_trust=0.35)
     assert all(q.state == "active" for q in seeded)
+
+
+def test_the_institution_carries_more_of_an_older_partnerships_trust():
+    # at the first review (one year after signing) the contact holds exp(-rate) of the trust
+    model, seeded = reviewed(0.8, staff_turnover_hazard=1.0, turnover_trust_loss=0.5,
+                             institution_trust_rate=0.5, min_trust=0.0)
+    held = cooperation.contact_share(model, seeded[0])
+    assert held == pytest.approx(math.exp(-0.5 * model.steps / 12))
+    assert all(q.trust == pytest.approx(0.8 * (1 - 0.5 * held)) for q in seeded)
+    # a year later the contact holds less, so the same departure takes less
+    before = [q.trust for q in seeded]
+    model.run_for(12)
+    later = cooperation.contact_share(model, seeded[0])
+    assert later == pytest.approx(held * math.exp(-0.5))
+    assert all(q.trust == pytest.approx(t * (1 - 0.5 * later))
+               for q, t in zip(seeded, before, strict=True))
 
 
 def test_low_trust_without_turnover_is_labelled_low_trust():
