@@ -30,6 +30,12 @@ def register(subparsers) -> None:
                      "a room's network)")
     cmd.add_argument("--port", type=int, default=DEFAULT_PORT,
                      help=f"port to listen on (default {DEFAULT_PORT})")
+    cmd.add_argument("--idle-seconds", type=float, default=60.0,
+                     help="pause and release a session whose browser has been away this long "
+                     "(default 60); a reload within that time gets the run back")
+    cmd.add_argument("--max-sessions", type=int, default=None,
+                     help="sessions running at once; a browser beyond that gets a message "
+                     "(default: six per core)")
     cmd.set_defaults(func=cmd_dashboard)
 
 
@@ -40,6 +46,12 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
                          f"got {args.port}")
     if not args.host.strip():
         raise InputError("--host", "--host", "--host must be an address, such as 127.0.0.1")
+    if not 1 <= args.idle_seconds <= 86_400:
+        raise InputError("--idle-seconds", "--idle-seconds", "--idle-seconds must be a number "
+                         f"in [1, 86400]; got {args.idle_seconds}")
+    if args.max_sessions is not None and not 1 <= args.max_sessions <= 10_000:
+        raise InputError("--max-sessions", "--max-sessions", "--max-sessions must be an integer "
+                         f"in [1, 10000]; got {args.max_sessions}")
     command = [sys.executable, "-m", "solara", "run", str(APP), "--host", args.host,
                "--port", str(args.port), "--production", "--no-open"]
     print(f"iesim dashboard: http://{args.host}:{args.port} (Ctrl-C to stop)", file=sys.stderr,
@@ -47,5 +59,11 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     # Solara's server reports usage to mixpanel.com unless told not to: nothing leaves this
     # machine at run time.  The server replaces this process, so signals reach it directly.
     os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    os.environ["SOLARA_THEME_SHOW_BANNER"] = "False"  # it covered the last figure
+    # A page's kernel goes when its browser has been away as long as its session may wait.
+    os.environ["SOLARA_KERNEL_CULL_TIMEOUT"] = f"{args.idle_seconds:g}s"
+    os.environ["IESIM_DASHBOARD_IDLE_SECONDS"] = f"{args.idle_seconds:g}"
+    if args.max_sessions is not None:
+        os.environ["IESIM_DASHBOARD_MAX_SESSIONS"] = str(args.max_sessions)
     os.execv(sys.executable, command)
     return 0  # not reached

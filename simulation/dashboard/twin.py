@@ -70,14 +70,20 @@ class Twin:
         policy, base = self.latest("policy"), self.latest("baseline")
         return {k: (policy[k], base[k], policy[k] - base[k]) for k in HEADLINES}
 
+    def increments(self) -> tuple[float, float]:
+        """(extra government cost, extra employment-months) so far, the evaluation's measures.
+
+        Both discounted and per 1,000 graduates, as ``iesim report`` counts them.
+        """
+        policy, base = self.latest("policy"), self.latest("baseline")
+        return policy[COST] - base[COST], policy[EFFECT] - base[EFFECT]
+
     def cost_per_employment_month(self) -> float:
         """Extra government money per extra employment-month so far (kCNY; NaN without a gain).
 
-        The incremental cost over the incremental effect of the evaluation's
-        measures (discounted, per 1,000 graduates), as ``iesim report``'s ICER.
+        The incremental cost over the incremental effect, as ``iesim report``'s ICER.
         """
-        policy, base = self.latest("policy"), self.latest("baseline")
-        cost, effect = policy[COST] - base[COST], policy[EFFECT] - base[EFFECT]
+        cost, effect = self.increments()
         return cost / effect if effect > 0 else math.nan
 
 
