@@ -36,6 +36,9 @@ def register(subparsers) -> None:
     cmd.add_argument("--max-sessions", type=int, default=None,
                      help="sessions running at once; a browser beyond that gets a message "
                      "(default: six per core)")
+    cmd.add_argument("--workers", type=int, default=None,
+                     help="worker processes that step and draw the sessions' models (default: "
+                     "one per core; 0: all in the server process)")
     cmd.set_defaults(func=cmd_dashboard)
 
 
@@ -63,6 +66,11 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     # A page's kernel goes when its browser has been away as long as its session may wait.
     os.environ["SOLARA_KERNEL_CULL_TIMEOUT"] = f"{args.idle_seconds:g}s"
     os.environ["IESIM_DASHBOARD_IDLE_SECONDS"] = f"{args.idle_seconds:g}"
+    workers = (os.cpu_count() or 1) if args.workers is None else args.workers
+    if not 0 <= workers <= 256:
+        raise InputError("--workers", "--workers", "--workers must be an integer in [0, 256]; "
+                         f"got {workers}")
+    os.environ["IESIM_DASHBOARD_WORKERS"] = str(workers)
     if args.max_sessions is not None:
         os.environ["IESIM_DASHBOARD_MAX_SESSIONS"] = str(args.max_sessions)
     os.execv(sys.executable, command)

@@ -8,8 +8,14 @@ its models are dropped and its Play thread ends.  At most
 :data:`MAX_SESSIONS` sessions run at once; a browser beyond that gets a
 message instead of a session, so the room does not slow down for everyone.
 
-Both numbers come from the environment, which ``iesim dashboard`` sets from
-its options (``IESIM_DASHBOARD_IDLE_SECONDS``, ``IESIM_DASHBOARD_MAX_SESSIONS``).
+Sessions' runs go through :class:`~simulation.dashboard.shared.Tracks`, so
+identical settings and seed are computed once, and with
+``IESIM_DASHBOARD_WORKERS`` > 0 their model pairs live in that many worker
+processes (:mod:`simulation.dashboard.workers`).
+
+The numbers come from the environment, which ``iesim dashboard`` sets from
+its options (``IESIM_DASHBOARD_IDLE_SECONDS``, ``IESIM_DASHBOARD_MAX_SESSIONS``,
+``IESIM_DASHBOARD_WORKERS``).
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ import os
 import threading
 import time
 
+from simulation.dashboard.engine import Engine
 from simulation.dashboard.session import Session
+from simulation.dashboard.shared import Tracks
 
 log = logging.getLogger("iesim.dashboard")
 
@@ -36,6 +44,8 @@ IDLE_SECONDS = _env_number("IESIM_DASHBOARD_IDLE_SECONDS", 60.0)
 """A session whose browser is away this long is paused and released."""
 MAX_SESSIONS = int(_env_number("IESIM_DASHBOARD_MAX_SESSIONS", 6 * (os.cpu_count() or 1)))
 """Sessions running at once (the default, six a core, keeps each at a month a second or more)."""
+WORKERS = int(os.environ.get("IESIM_DASHBOARD_WORKERS", "0") or 0)
+"""Worker processes for the model pairs (0: in this process)."""
 
 
 class RoomFull(str):
@@ -47,6 +57,23 @@ _by_browser: dict[str, Session] = {}
 _pages: dict[Session, int] = {}
 _heard: dict[Session, float] = {}
 _reaper: threading.Thread | None = None
+_tracks: Tracks | None = None
+
+
+def tracks() -> Tracks:
+    """The server's runs: in worker processes when :data:`WORKERS` > 0, else in this one."""
+    global _tracks
+    with _lock:
+        if _tracks is None:
+            if WORKERS > 0:
+                from simulation.dashboard.workers import Pool
+
+                pool = Pool(WORKERS)
+                threading.Thread(target=pool.start, daemon=True, name="iesim-pool").start()
+                _tracks = Tracks(pool.engine)
+            else:
+                _tracks = Tracks(Engine)
+        return _tracks
 
 
 def current_context():
@@ -83,7 +110,7 @@ def open_session(preset: str = "baseline") -> Session | RoomFull:
             return RoomFull(f"The dashboard already runs {MAX_SESSIONS} sessions, as many as "
                             "this server holds at full speed. Please share a screen with a "
                             "neighbour, or try again when someone has closed their page.")
-    own = Session(preset)
+    own = Session(preset, engine=tracks().cursor)
     with _lock:
         if browser:
             _by_browser[browser] = own
