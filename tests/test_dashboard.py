@@ -25,10 +25,12 @@ from simulation.scenarios import load_scenario
 
 
 def render(session=None):
-    """The page in an AppLayout (the sidebar needs it), and the session it shows."""
+    """The page with every group of sliders unfolded, and the session it shows."""
     session = session or Session()
     _, rc = solara.render(solara.AppLayout(children=[Dashboard(session=session)]),
                           handle_error=False)
+    for panels in rc.find(v.ExpansionPanels).widgets:  # a folded group builds no sliders
+        panels.v_model = 0
     return session, rc
 
 
@@ -59,6 +61,16 @@ def type_seed(rc, text: str) -> None:
     box = seed_box(rc)
     box.v_model = text
     box.fire_event("focusout", None)
+
+
+def test_a_folded_group_builds_no_sliders_until_unfolded():
+    _, rc = solara.render(solara.AppLayout(children=[Dashboard(session=Session())]),
+                          handle_error=False)
+    first = controls.group_parameters()["Funding and incentives"]
+    assert len(rc.find(v.Slider).widgets) == len(first)  # only the open group
+    rc.find(v.ExpansionPanels).widgets[1].v_model = 0
+    second = controls.group_parameters()["Standards and accreditation"]
+    assert len(rc.find(v.Slider).widgets) == len(first) + len(second)
 
 
 def test_every_control_is_on_the_page():
@@ -115,16 +127,19 @@ def test_a_slider_change_rebuilds_both_models_on_the_same_seed():
                                                  if not PARAMETERS[k].lever}
 
 
-def test_two_sessions_hold_their_own_models():
+def test_two_pages_hold_their_own_sessions_and_share_only_identical_runs():
     before = set(LIVE)
     solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
     solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
     new = [s for s in LIVE if s not in before]
     assert len(new) == 2
     a, b = new
-    assert a.twin.policy is not b.twin.policy and a.twin.baseline is not b.twin.baseline
+    assert a.engine.track is b.engine.track  # same preset and seed: computed once
     a.step(3)
     assert (a.steps, b.steps) == (3, 0)
+    b.apply_preset("full package")
+    assert a.engine.track is not b.engine.track
+    assert b.steps == 0 and a.steps == 3 and a.settings.preset == "baseline"
 
 
 def test_a_session_away_from_its_browser_is_paused_and_released_and_a_reload_gets_it_back(

@@ -23,19 +23,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from simulation.dashboard.chromium import CHROMIUM, LOCAL_HOSTS, launch
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = ROOT / "test-artifacts"
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 SERVER_START_TIMEOUT = 60.0
 LOAD_TIMEOUT_MS = 60_000
 STEP_TIMEOUT = 120.0  # a guard, not a speed: the machine may be shared
@@ -147,7 +138,7 @@ def browser():
     except ImportError:
         _missing("the playwright Python package is not installed; `make setup` installs the test extras")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        browser = launch(p)
         try:
             yield browser
         finally:

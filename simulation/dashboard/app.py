@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
 import threading
 
 import reacton.ipyvuetify as rv
 import solara
+from ipyvuetify.components import ExpansionPanelText, ExpansionPanelTitle
 
 from simulation.dashboard import controls, labels, registry
 from simulation.dashboard.session import SPEEDS, Session
@@ -32,6 +34,8 @@ if not log.handlers:  # the server's log says what happened to sessions (stderr,
     log.setLevel(logging.INFO)
     log.propagate = False
 FAILED_HINT = "Press Reset or choose a preset to start again."
+if os.environ.get("IESIM_DASHBOARD_SERVER"):  # served: workers and the first run get ready now
+    registry.warm()
 
 CSS = """
 .iesim-page { display: flex; flex-wrap: wrap; align-items: flex-start; gap: 12px;
@@ -187,15 +191,25 @@ def Controls(own: Session, control_rev, sync):
         f"{SPEEDS['fast']:g} months a second. Any change pauses and restarts both models "
         "at month 0 on the same seed."))
     Downloads(own)
-    params = s.params()
     for group, members in controls.group_parameters().items():
-        with solara.Details(group, expand=group == "Funding and incentives"):
-            if group == "Future trends":
-                solara.HTML(tag="div", classes=["iesim-help"], unsafe_innerHTML=(
+        Group(own, s, group, members, sync, expand=group == "Funding and incentives")
+
+
+@solara.component
+def Group(own: Session, s, group: str, members, sync, expand: bool = False):
+    """A group of sliders (settings ``s``) that folds; a folded group builds no sliders."""
+    shown, show = solara.use_state(expand)
+    params = s.params()
+    with rv.ExpansionPanels(v_model=0 if shown else None, on_v_model=lambda x: show(x == 0)):
+        with rv.ExpansionPanel():
+            ExpansionPanelTitle(children=[group])
+            inside = [Slider(own, p, s.value(p.name), controls.inactive(p, params), sync)
+                      for p in (members if shown else ())]
+            if shown and group == "Future trends":
+                inside.insert(0, solara.HTML(tag="div", classes=["iesim-help"], unsafe_innerHTML=(
                     "Trends change both columns alike (they are not levers): the difference "
-                    "column stays at 0 until a lever is on."))
-            for p in members:
-                Slider(own, p, s.value(p.name), controls.inactive(p, params), sync)
+                    "column stays at 0 until a lever is on.")))
+            ExpansionPanelText(children=inside)
 
 
 @solara.component

@@ -71,6 +71,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         raise InputError("--workers", "--workers", "--workers must be an integer in [0, 256]; "
                          f"got {workers}")
     os.environ["IESIM_DASHBOARD_WORKERS"] = str(workers)
+    os.environ["IESIM_DASHBOARD_SERVER"] = "1"
     if args.max_sessions is not None:
         os.environ["IESIM_DASHBOARD_MAX_SESSIONS"] = str(args.max_sessions)
     os.execv(sys.executable, command)

@@ -58,6 +58,7 @@ _pages: dict[Session, int] = {}
 _heard: dict[Session, float] = {}
 _reaper: threading.Thread | None = None
 _tracks: Tracks | None = None
+_warm = None  # a cursor on the first preset's run, kept at month 0
 
 
 def tracks() -> Tracks:
@@ -74,6 +75,25 @@ def tracks() -> Tracks:
             else:
                 _tracks = Tracks(Engine)
         return _tracks
+
+
+def warm(preset: str = "baseline") -> None:
+    """Start the workers and build the first preset's run now, so the first pages load fast.
+
+    The run stays open at month 0 (a cursor that never moves), so every page that
+    starts from that preset and seed shares it.
+    """
+    from simulation.dashboard import controls
+
+    def build():
+        global _warm
+        try:
+            params, seed = controls.preset(preset)
+            _warm = tracks().cursor(params, seed)
+        except Exception:
+            log.exception("dashboard: warming up failed (pages will build their own runs)")
+
+    threading.Thread(target=build, daemon=True, name="iesim-warm").start()
 
 
 def current_context():

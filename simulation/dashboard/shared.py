@@ -20,6 +20,9 @@ import json
 import threading
 from typing import Any
 
+MAX_FRAMES = 240
+"""Frames a track keeps at most (20 years; about 60 kB each): older ones go first."""
+
 
 def track_key(params: dict[str, Any], seed: int) -> str:
     """The identity of a run: its settings and seed."""
@@ -50,9 +53,10 @@ class Track:
             return frame
 
     def _prune(self) -> None:
-        """Drop frames older than every cursor's month (the newest one is always kept)."""
-        oldest = min((c.month for c in self.cursors), default=self.engine.last.month)
-        for month in [m for m in self.frames if m < oldest and m != self.engine.last.month]:
+        """Drop frames older than every cursor's month, and beyond :data:`MAX_FRAMES`."""
+        newest = self.engine.last.month
+        oldest = max(min((c.month for c in self.cursors), default=newest), newest - MAX_FRAMES)
+        for month in [m for m in self.frames if m < oldest and m != newest]:
             del self.frames[month]
 
 
