@@ -421,3 +421,60 @@ def test_a_closed_tab_stops_its_work(browser, tmp_path):
         assert used < 1.0, f"the server still used {used:.1f} CPU-seconds in 4 s after the tab closed"
     finally:
         gen.close()
+
+
+def test_room_mode_predictions_before_play_and_the_facilitators_page(browser, tmp_path):
+    gen = _serve(tmp_path, "--room")
+    url, log, _ = next(gen)
+    try:
+        deadline = time.monotonic() + STEP_TIMEOUT
+        while not (found := re.search(r"/room\?token=(\S+)", log.read_text(errors="replace"))):
+            assert time.monotonic() < deadline, _log_tail(log)
+            time.sleep(0.2)
+        token = found.group(1)
+        contexts = [browser.new_context(viewport={"width": 1280, "height": 900}) for _ in range(2)]
+        pages = [_open(c, url) for c in contexts]
+        for page, _ in pages:
+            play = _button(page, "Play")
+            assert play.is_disabled(), "Play should wait for the predictions"
+            up = page.get_by_role("button", name="up", exact=True)
+            assert up.count() == 6, "one prediction for each headline outcome"
+            for i in range(up.count()):
+                up.nth(i).click()
+            deadline = time.monotonic() + STEP_TIMEOUT
+            while play.is_disabled():
+                assert time.monotonic() < deadline, "Play stayed disabled after every prediction"
+                page.wait_for_timeout(200)
+            play.click()
+            _wait_month(page, lambda n: n >= 1, "Month 1 or more after predicting and Play")
+        facilitator = browser.new_context()
+        try:
+            refused = facilitator.new_page()
+            refused.goto(url + "room?token=wrong", wait_until="load", timeout=LOAD_TIMEOUT_MS)
+            refused.get_by_text("facilitator's token").first.wait_for(timeout=LOAD_TIMEOUT_MS)
+            assert "participant 1" not in refused.inner_text("body")
+            page = facilitator.new_page()
+            watch = Watch(page)
+            page.goto(f"{url}room?token={token}", wait_until="load", timeout=LOAD_TIMEOUT_MS)
+            page.get_by_text("The room: 2 sessions").wait_for(timeout=LOAD_TIMEOUT_MS)
+            body = page.inner_text("body")
+            assert "participant 1" in body and "participant 2" in body
+            with page.expect_download(timeout=LOAD_TIMEOUT_MS) as download:
+                page.get_by_role("button", name=re.compile("Export the room")).click()
+            path = tmp_path / "room.zip"
+            download.value.save_as(path)
+            import zipfile
+
+            with zipfile.ZipFile(path) as archive:
+                archive.extractall(tmp_path / "export")
+            from cli_errors import iesim
+
+            assert iesim("validate", str(tmp_path / "export" / "room" / "batch.toml")).returncode == 0
+            assert not watch.problems(), "\n".join(watch.problems())
+        finally:
+            facilitator.close()
+            for c in contexts:
+                c.close()
+        assert "Traceback" not in log.read_text(errors="replace"), _log_tail(log)
+    finally:
+        gen.close()

@@ -22,6 +22,7 @@ import solara
 from ipyvuetify.components import ExpansionPanelText, ExpansionPanelTitle
 
 from simulation.dashboard import controls, labels, registry
+from simulation.dashboard.roompage import Predictions, RoomPage
 from simulation.dashboard.session import SPEEDS, Session
 from simulation.dashboard.twin import HEADLINES
 from simulation.metrics import OUTCOMES
@@ -131,7 +132,7 @@ def Dashboard(session: Session | None = None):
 
 def _control_state(own: Session):
     return (own.settings, own.playing, own.speed, own.message, own.closed, own.whole_years(),
-            own.steps % 12 == 0)
+            own.steps % 12 == 0, tuple(sorted(own.predictions.items())))
 
 
 class _Watcher:
@@ -178,11 +179,14 @@ def Controls(own: Session, control_rev, sync):
     solara.Select("Preset", values=list(controls.PRESETS), value=s.preset,
                   on_value=_guard(own, "preset", own.apply_preset, sync))
     SeedBox(own, sync)
+    if own.needs_predictions:
+        Predictions(own, dict(own.predictions), sync)
     with solara.Row(style={"flex-wrap": "wrap"}):
         solara.Button("Pause" if own.playing else "Play", color="primary",
-                      on_click=_guard(own, "play", own.pause if own.playing else own.play, sync))
+                      on_click=_guard(own, "play", own.pause if own.playing else own.play, sync),
+                      disabled=not own.may_play)
         solara.Button("Step", on_click=_guard(own, "step", lambda: own.step(1), sync),
-                      disabled=own.playing)
+                      disabled=own.playing or not own.may_play)
         solara.Button("Reset", on_click=_guard(own, "reset", own.reset, sync))
     solara.ToggleButtonsSingle(value=own.speed, values=list(SPEEDS),
                                on_value=_guard(own, "speed", own.set_speed, sync))
@@ -362,6 +366,17 @@ def Page():
             solara.Button("Show the dashboard again", on_click=clear_error)
         return
     Dashboard()
+
+
+@solara.component
+def Room():
+    """The facilitator's room page (``/room?token=...``, room mode only)."""
+    solara.Style(CSS)
+    RoomPage()
+
+
+routes = [solara.Route(path="/", component=Page, label="dashboard"),
+          solara.Route(path="room", component=Room, label="room")]
 
 
 @solara.component

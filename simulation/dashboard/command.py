@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -39,6 +40,10 @@ def register(subparsers) -> None:
     cmd.add_argument("--workers", type=int, default=None,
                      help="worker processes that step and draw the sessions' models (default: "
                      "one per core; 0: all in the server process)")
+    cmd.add_argument("--room", action="store_true",
+                     help="room mode: participants predict before Play, and a facilitator page "
+                     "(its address with a token is printed at start) lists every session and "
+                     "exports the room's settings as a batch")
     cmd.set_defaults(func=cmd_dashboard)
 
 
@@ -55,10 +60,20 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     if args.max_sessions is not None and not 1 <= args.max_sessions <= 10_000:
         raise InputError("--max-sessions", "--max-sessions", "--max-sessions must be an integer "
                          f"in [1, 10000]; got {args.max_sessions}")
+    workers = (os.cpu_count() or 1) if args.workers is None else args.workers
+    if not 0 <= workers <= 256:
+        raise InputError("--workers", "--workers", "--workers must be an integer in [0, 256]; "
+                         f"got {workers}")
     command = [sys.executable, "-m", "solara", "run", str(APP), "--host", args.host,
                "--port", str(args.port), "--production", "--no-open"]
     print(f"iesim dashboard: http://{args.host}:{args.port} (Ctrl-C to stop)", file=sys.stderr,
           flush=True)
+    if args.room:
+        token = secrets.token_urlsafe(16)
+        os.environ["IESIM_DASHBOARD_ROOM"] = "1"
+        os.environ["IESIM_DASHBOARD_ROOM_TOKEN"] = token
+        print(f"facilitator's room page: http://{args.host}:{args.port}/room?token={token} "
+              "(keep it to yourself)", file=sys.stderr, flush=True)
     # Solara's server reports usage to mixpanel.com unless told not to: nothing leaves this
     # machine at run time.  The server replaces this process, so signals reach it directly.
     os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
@@ -66,10 +81,6 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     # A page's kernel goes when its browser has been away as long as its session may wait.
     os.environ["SOLARA_KERNEL_CULL_TIMEOUT"] = f"{args.idle_seconds:g}s"
     os.environ["IESIM_DASHBOARD_IDLE_SECONDS"] = f"{args.idle_seconds:g}"
-    workers = (os.cpu_count() or 1) if args.workers is None else args.workers
-    if not 0 <= workers <= 256:
-        raise InputError("--workers", "--workers", "--workers must be an integer in [0, 256]; "
-                         f"got {workers}")
     os.environ["IESIM_DASHBOARD_WORKERS"] = str(workers)
     os.environ["IESIM_DASHBOARD_SERVER"] = "1"
     if args.max_sessions is not None:

@@ -20,11 +20,13 @@ its options (``IESIM_DASHBOARD_IDLE_SECONDS``, ``IESIM_DASHBOARD_MAX_SESSIONS``,
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import threading
 import time
 
+from simulation.dashboard import room
 from simulation.dashboard.engine import Engine
 from simulation.dashboard.session import Session
 from simulation.dashboard.shared import Tracks
@@ -59,6 +61,7 @@ _heard: dict[Session, float] = {}
 _reaper: threading.Thread | None = None
 _tracks: Tracks | None = None
 _warm = None  # a cursor on the first preset's run, kept at month 0
+_numbers = itertools.count(1)  # participants, in the order they came
 
 
 def tracks() -> Tracks:
@@ -131,7 +134,9 @@ def open_session(preset: str = "baseline") -> Session | RoomFull:
                             "this server holds at full speed. Please share a screen with a "
                             "neighbour, or try again when someone has closed their page.")
     own = Session(preset, engine=tracks().cursor)
+    own.needs_predictions = room.enabled()
     with _lock:
+        own.label = f"participant {next(_numbers)}"
         if browser:
             _by_browser[browser] = own
         _heard[own] = time.monotonic()

@@ -27,7 +27,8 @@ from typing import Any
 
 from simulation.dashboard import controls
 from simulation.dashboard.engine import Engine, Frame
-from simulation.dashboard.twin import baseline_params, scenario_toml
+from simulation.dashboard.room import DIRECTIONS
+from simulation.dashboard.twin import HEADLINES, baseline_params, scenario_toml
 from simulation.errors import InputError
 from simulation.parameters import PARAMETERS
 from simulation.scenarios import SEED_RANGE
@@ -101,6 +102,9 @@ class Session:
         self._thread: threading.Thread | None = None
         self._last_draw = 0.0
         self._generation = 0  # of Play threads: an older one stops
+        self.label = f"session {id(self):x}"  # the room page's name for it
+        self.predictions: dict[str, str] = {}  # headline -> direction, for the settings in use
+        self.needs_predictions = False  # room mode: Play waits for a prediction of each headline
         self.apply_preset(preset)
         LIVE.add(self)
 
@@ -152,6 +156,8 @@ class Session:
                 ok = False
             else:
                 self._drop_engine()
+                if settings != self.settings:
+                    self.predictions = {}  # a prediction holds for the settings it was made for
                 self.engine, self.frame, self.settings = engine, engine.last, settings
                 self.message = None
                 ok = True
@@ -164,9 +170,10 @@ class Session:
         self._rebuild(self.settings)
 
     def step(self, months: int = 1) -> None:
-        """Advance both models ``months`` months and draw the figures."""
+        """Advance both models ``months`` months and draw the figures (once Play may start)."""
         with self.lock:
-            self._advance(months, draw=True)
+            if self.may_play:
+                self._advance(months, draw=True)
         self._notify()
 
     def _advance(self, months: int, draw: bool) -> bool:
@@ -183,10 +190,23 @@ class Session:
             return False
         return True
 
+    def predict(self, name: str, direction: str) -> None:
+        """Record the participant's expected direction of one headline outcome."""
+        if name not in HEADLINES or direction not in DIRECTIONS:
+            raise ValueError(f"a prediction is one of {DIRECTIONS} for one of {HEADLINES}; "
+                             f"got {direction!r} for {name!r}")
+        self.predictions = {**self.predictions, name: direction}
+        self._notify()
+
+    @property
+    def may_play(self) -> bool:
+        """Whether Play may start (in room mode, once every headline has a prediction)."""
+        return not self.needs_predictions or set(HEADLINES) <= set(self.predictions)
+
     def play(self) -> None:
         """Start stepping month after month at :attr:`speed` until :meth:`pause`."""
         with self.lock:
-            if self.playing or self.closed or self.engine is None:
+            if self.playing or self.closed or self.engine is None or not self.may_play:
                 return
             self.playing = True
             self._generation += 1
