@@ -326,7 +326,7 @@ _DECLARATIONS = [
     _p("turnover_trust_loss", "partnerships", "turnover_trust_loss", 0.3, 0.0, 1.0, "share",
        "share of a partnership's trust that leaves with its key contact (the rest is carried "
        "by the institution and passes to a successor)"),
-    _p("institution_trust_rate", "partnerships", "institution_trust_rate", 0.5, 0.0, 10.0,
+    _p("institution_trust_rate", "partnerships", "institution_trust_rate", 0.0, 0.0, 10.0,
        "per year", "rate at which a partnership's trust passes from its key contact to the "
        "institution (agreements, routines, other staff): the share a departing contact takes "
        "is turnover_trust_loss x exp(-rate x years since signing); 0: the contact holds it all"),
@@ -606,8 +606,9 @@ _PLAUSIBLE: dict[str, tuple[float, float, str]] = {
     "base_placement_slots": (3, 12, HALF_TWICE),
     "turnover_trust_loss": (0.1, 0.6, "assumption: from a relationship carried mostly by the "
                             "institution to one carried mostly by its contact person"),
-    "institution_trust_rate": (0.25, 1.0, "assumption: trust mostly institutional after about "
-                               "one to four years of working together"),
+    "institution_trust_rate": (0.0, 1.0, "assumption: from trust held by the contact alone to "
+                               "trust mostly institutional after about a year of working "
+                               "together"),
     # labour market
     "applicants_per_vacancy": (2, 8, HALF_TWICE),
     "reservation_match": (0.45, 0.65, AROUND),
