@@ -99,6 +99,18 @@ BAD = {
                         "discovery.alpha"),
     "boxes not an integer": (GOOD.replace("samples = 20", "samples = 20\nboxes = 1.5"),
                              "discovery.boxes"),
+    "permutations too few": (GOOD.replace("samples = 20", "samples = 20\npermutations = 5"),
+                             "discovery.permutations"),
+    "permutations short of the level": (
+        GOOD.replace("samples = 20", "samples = 20\nsignificance = 0.01\npermutations = 50"),
+        "discovery.permutations"),
+    "permutations not an integer": (
+        GOOD.replace("samples = 20", "samples = 20\npermutations = \"many\""),
+        "discovery.permutations"),
+    "quick permutations short of the level": (
+        GOOD.replace("samples = 20", "samples = 20\nsignificance = 0.01\npermutations = 99")
+        + "[discovery.quick]\nsamples = 10\npermutations = 49\n",
+        "discovery.quick.permutations"),
     "no case": (GOOD.replace("[discovery.case]", "[discovery.other]"), "discovery.other"),
     "case without rule": (GOOD.replace("below = 0.01\n", ""), "discovery.case"),
     "case with both rules": (GOOD.replace("below = 0.01", "below = 0.01\nabove = 0.02"),
@@ -154,6 +166,40 @@ def test_quick_needs_a_quick_table_and_options_are_checked(tmp_path, capsys):
     assert "--max-runs" in capsys.readouterr().err
     assert main(["discover", str(path), "--out", str(tmp_path / "o"), "--workers", "0"]) == 2
     assert not (tmp_path / "o").exists()
+
+
+def test_a_case_near_the_threshold_is_uncertain_and_a_probability(tmp_path):
+    from simulation.discovery.run import _points, _uncertain
+
+    discovery = load_discovery(_write(tmp_path, GOOD))  # the case: effect below 0.01
+    effects = {0: [0.0, 0.002],  # a case, well clear of the threshold
+               1: [0.0, 0.03],  # mean 0.015, no case, but within 1.96 se: one replicate of two
+               2: [0.05, 0.06],  # no case, clear
+               3: [np.nan, np.nan],  # no value
+               4: [0.005, np.nan]}  # one replicate with a value: no standard error
+    values = pd.DataFrame([{"point": k, "replicate": r, "employment_rate_6m": e}
+                           for k, pair in effects.items() for r, e in enumerate(pair)])
+    points = _points(discovery, np.linspace(0.8, 1.2, 5)[:, None], values)
+    assert points["case"].tolist() == [True, False, False, False, True]
+    assert points["uncertain"].tolist() == [False, True, False, False, False]
+    probability = points["case_probability"].to_numpy()
+    assert probability[[0, 1, 2, 4]].tolist() == [1.0, 0.5, 0.0, 1.0] and np.isnan(probability[3])
+    assert _uncertain(discovery, points) == pytest.approx(1 / 3)  # of the points with an se
+
+
+def test_each_box_reports_how_many_of_its_points_are_uncertain():
+    rng = np.random.default_rng(5)
+    x = rng.random((2000, 3))
+    y = (x[:, 0] <= 0.4) & (x[:, 1] <= 0.6)
+    uncertain = np.arange(2000) % 4 == 0
+    probability = np.where(uncertain, 0.5, y.astype(float))
+    (box,) = boxes.find(x, y, boxes=1, permutations=19, resamples=0, uncertain=uncertain,
+                        probability=probability)
+    assert box.uncertain_share == pytest.approx(uncertain[box.inside].mean())
+    assert box.replicate_density == pytest.approx(probability[box.inside].mean())
+    assert box.replicate_density < box.density  # its uncertain cases count for half
+    text = boxes.markdown(boxes.table([box], list("abc"), np.zeros(3), np.ones(3)), y.mean())
+    assert "could change case with the seed" in text
 
 
 # --------------------------------------------------------------------------- runs
@@ -219,9 +265,12 @@ def test_shipped_discoveries_run_at_quick_size(tmp_path, path):
     assert points["case"].to_numpy().tolist() == discovery.is_case(
         points[f"effect_{discovery.outcome}"]).tolist()
     table = pd.read_csv(out / "boxes.csv")
-    assert list(table.columns) == ["box", "coverage", "density", "mass", "stability", "factor",
-                                   "low", "high", "range_low", "range_high", "p_value",
-                                   "restricted_share"]
+    assert list(table.columns) == ["box", "coverage", "density", "mass", "permutation_p_value",
+                                   "permutations", "stability", "uncertain_share",
+                                   "replicate_density", "factor", "low", "high", "range_low",
+                                   "range_high", "quasi_p_value", "restricted_share"]
+    assert (table["permutation_p_value"] <= discovery.significance).all()
+    assert {"uncertain", "case_probability"} <= set(points)
     assert set(table["factor"]) <= set(discovery.study.names)
     for name in ("figures/trajectory.png", "figures/pairs.png", "boxes.md", "cart.txt",
                  "cart_leaves.csv", "trajectory.csv", "samples.parquet", "results.parquet"):

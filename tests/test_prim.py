@@ -39,7 +39,7 @@ def test_the_trajectory_trades_coverage_for_density():
 def test_restricted_dimensions_are_significant_and_the_box_is_stable():
     x, y = sample()
     box = prim.paste(prim.choose(prim.peel(x, y)), x, y)
-    p = prim.significance(box, x, y)
+    p = prim.quasi_p_values(box, x, y)
     assert set(p) == set(box.restricted) and all(v < 1e-6 for v in p.values())
     overlaps, restricted = prim.stability(x, y, box, resamples=8, seed=3)
     assert overlaps.mean() > 0.8

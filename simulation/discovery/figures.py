@@ -9,7 +9,7 @@ import numpy as np
 
 from simulation.discovery.boxes import Found
 
-MOST_PAIRS = 6  # pairs drawn at most (the boxes' restricted factors, box by box, by p-value)
+MOST_PAIRS = 6  # pairs drawn at most (the boxes' restricted factors, box by box, by quasi-p-value)
 COLOURS = ("tab:red", "tab:purple", "tab:orange", "tab:brown", "tab:pink")
 
 
@@ -111,10 +111,10 @@ def pairs(found: list[Found], x: np.ndarray, y: np.ndarray, names: list[str], lo
 
 
 def _dims(found: list[Found]) -> list[int]:
-    """Restricted factors, box by box and by p-value within a box, each once."""
+    """Restricted factors, box by box and by quasi-p-value within a box, each once."""
     dims: list[int] = []
     for f in found:
-        for j in sorted(f.box.restricted, key=lambda j: f.p_values.get(j, 1.0)):
+        for j in sorted(f.box.restricted, key=lambda j: f.quasi_p_values.get(j, 1.0)):
             if j not in dims:
                 dims.append(j)
     return dims

@@ -14,14 +14,18 @@ box (an interval on some factors) where the case concentrates:
   and density (their harmonic mean, optionally weighted);
 - **pasting**: widen a chosen box one side at a time while that raises its
   density;
-- **significance**: per restricted factor, a one-sided hypergeometric test of
-  the box's cases against the box with that restriction lifted (as the EMA
-  Workbench reports);
-- **pruning**: lift, one at a time, the restriction whose test is least
-  significant while its p-value is above ``level``, so a reported box names
-  only factors that matter (the EMA Workbench leaves this step to the analyst);
+- **quasi-p-values**: per restricted factor, a one-sided hypergeometric test
+  of the box's cases against the box with that restriction lifted (as the EMA
+  Workbench reports, and names, them); the search chose the box, which the
+  test ignores, so they describe and do not test;
+- **pruning**: lift, one at a time, the restriction with the highest
+  quasi-p-value while it is above ``level``, so a reported box names only
+  factors that hold cases (the EMA Workbench leaves this step to the analyst);
 - **stability**: PRIM on bootstrap resamples, each resample's chosen box
   compared with the chosen box by the Jaccard overlap of the points inside.
+
+The box's p-value, a permutation test of this whole search, is
+:mod:`simulation.discovery.permutation`'s.
 
 Written from the paper rather than taken from the EMA Workbench (whose PRIM
 comes inside a whole exploratory-modelling framework) or the standalone
@@ -66,6 +70,10 @@ def _stats(box: Box, x: np.ndarray, y: np.ndarray, bounds) -> Box:
 def peel(x: np.ndarray, y: np.ndarray, alpha: float = 0.05, mass_min: float = 0.05) -> list[Box]:
     """The peeling trajectory: boxes from the whole space down to ``mass_min`` of the points.
 
+    Each step weighs all ``2d`` cuts at once: every factor's values are
+    sorted once, and the box's points in each factor's order give, per cut,
+    the points and cases it removes (ties at the cut's quantile go together).
+
     Args:
         x: ``(n, d)`` sample points.
         y: ``(n,)`` booleans, the case of interest.
@@ -73,35 +81,50 @@ def peel(x: np.ndarray, y: np.ndarray, alpha: float = 0.05, mass_min: float = 0.
         mass_min: the smallest share of all points a box may hold.
     """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=bool)
-    bounds = (np.full(x.shape[1], -np.inf), np.full(x.shape[1], np.inf))
+    n, d = x.shape
+    bounds = (np.full(d, -np.inf), np.full(d, np.inf))
     box = _stats(Box(bounds[0].copy(), bounds[1].copy()), x, y, bounds)
     trajectory = [box]
+    order = np.argsort(x, axis=0, kind="stable")
+    values = np.take_along_axis(x, order, axis=0).T  # (d, n): each factor's values, sorted
+    labels = y[order].T  # the cases in each factor's order
+    inside = np.ones(n, dtype=bool)
+    total = int(y.sum())
     while True:
-        inside = box.inside(x)
-        xs, ys = x[inside], y[inside]
-        if len(ys) * (1 - alpha) < mass_min * len(y) or len(ys) < 2:
+        m = int(inside.sum())
+        if m * (1 - alpha) < mass_min * n or m < 2:
             break
+        held = inside[order].T
+        v, c = values[held].reshape(d, m), labels[held].reshape(d, m)  # rows sorted
+        cases = int(c[0].sum())
+        q = np.quantile(v, [alpha, 1 - alpha], axis=1)
+        cut_low, cut_high = v <= q[0][:, None], v >= q[1][:, None]  # what each cut removes
+        gone = np.stack([cut_low.sum(1), cut_high.sum(1)], axis=1)  # (d, 2)
+        hits = np.stack([(c & cut_low).sum(1), (c & cut_high).sum(1)], axis=1)
         best = None
-        for j in range(x.shape[1]):
-            for side in ("low", "high"):
-                q = np.quantile(xs[:, j], alpha if side == "low" else 1 - alpha)
-                keep = xs[:, j] > q if side == "low" else xs[:, j] < q
-                if keep.all() or not keep.any():
+        for j in range(d):
+            for s in (0, 1):  # low, high: in this order, as ties go to the first
+                if gone[j, s] == 0 or gone[j, s] == m:
                     continue
-                density = ys[keep].mean()
+                density = (cases - hits[j, s]) / (m - gone[j, s])
                 if best is None or density > best[0] + 1e-12:
-                    best = (density, j, side, q)
+                    best = (density, j, s)
         if best is None:
             break
-        _, j, side, q = best
+        _, j, s = best
         low, high = box.low.copy(), box.high.copy()
         # the new limit: the smallest (largest) value kept, so the limit holds points exactly
-        column = xs[:, j]
-        if side == "low":
-            low[j] = column[column > q].min()
+        if s == 0:
+            low[j] = v[j, gone[j, 0]]
+            inside &= x[:, j] >= low[j]
         else:
-            high[j] = column[column < q].max()
-        box = _stats(Box(low, high), x, y, bounds)
+            high[j] = v[j, m - gone[j, 1] - 1]
+            inside &= x[:, j] <= high[j]
+        kept, kept_cases = m - int(gone[j, s]), cases - int(hits[j, s])
+        box = Box(low, high, coverage=kept_cases / total if total else 0.0,
+                  density=kept_cases / kept, mass=kept / n,
+                  restricted=tuple(int(k) for k in np.flatnonzero((low > -np.inf)
+                                                                  | (high < np.inf))))
         if box.mass < mass_min:
             break
         trajectory.append(box)
@@ -167,46 +190,46 @@ def choose(trajectory: list[Box], coverage_weight: float = 1.0) -> Box:
     return next(b for b, s in zip(trajectory, scores, strict=True) if s >= top - 1e-12)
 
 
-def significance(box: Box, x: np.ndarray, y: np.ndarray) -> dict[int, float]:
-    """Per restricted factor: p-value of the box's cases if the restriction were lifted.
+def quasi_p_values(box: Box, x: np.ndarray, y: np.ndarray) -> dict[int, float]:
+    """Per restricted factor: the quasi-p-value of the box's cases if the restriction were lifted.
 
-    One-sided hypergeometric test: drawing the box's points at random from
-    the box without that restriction, the chance of at least as many cases.
+    One-sided hypergeometric test, as the EMA Workbench reports it: drawing
+    the box's points at random from the box without that restriction, the
+    chance of at least as many cases.  *Quasi* because the box was chosen by
+    a search on the same cases, which the test ignores: on pure noise these
+    values fall below 0.05 far more often than 5% of the time, so they
+    describe a restriction and test nothing.  The box's p-value is
+    :func:`simulation.discovery.permutation.test`'s.
     """
     from scipy.stats import hypergeom
 
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=bool)
+    if not box.restricted:
+        return {}
     inside = box.inside(x)
-    out = {}
-    for j in box.restricted:
+    factors = list(box.restricted)
+    total, cases = np.empty(len(factors), dtype=int), np.empty(len(factors), dtype=int)
+    for k, j in enumerate(factors):
         relaxed = Box(box.low.copy(), box.high.copy())
         relaxed.low[j], relaxed.high[j] = -np.inf, np.inf
         wider = relaxed.inside(x)
-        total, cases = int(wider.sum()), int(y[wider].sum())
-        drawn, hits = int(inside.sum()), int(y[inside].sum())
-        out[j] = float(hypergeom.sf(hits - 1, total, cases, drawn))
-    return out
-
-
-def box_p_value(box: Box, x: np.ndarray, y: np.ndarray) -> float:
-    """The chance of at least the box's cases if its points were drawn at random from all of ``x``.
-
-    One-sided hypergeometric test of the whole box against the space searched.
-    """
-    from scipy.stats import hypergeom
-
-    inside = box.inside(np.asarray(x, dtype=float))
-    y = np.asarray(y, dtype=bool)
-    return float(hypergeom.sf(int(y[inside].sum()) - 1, len(y), int(y.sum()), int(inside.sum())))
+        total[k], cases[k] = wider.sum(), y[wider].sum()
+    drawn, hits = int(inside.sum()), int(y[inside].sum())
+    p = hypergeom.sf(hits - 1, total, cases, drawn)
+    return {j: float(v) for j, v in zip(factors, p, strict=True)}
 
 
 def prune(box: Box, x: np.ndarray, y: np.ndarray, level: float = 0.05) -> Box:
-    """Lift non-significant restrictions, the least significant first, until all have p <= ``level``."""
+    """Lift restrictions, the highest quasi-p-value first, until all have one <= ``level``.
+
+    A step of the search, not a test: the quasi-p-values (:func:`quasi_p_values`)
+    only rank restrictions, and the permutation test reruns this step too.
+    """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=bool)
     bounds = (np.full(x.shape[1], -np.inf), np.full(x.shape[1], np.inf))
     current = _stats(Box(box.low.copy(), box.high.copy()), x, y, bounds)
     while current.restricted:
-        p = significance(current, x, y)
+        p = quasi_p_values(current, x, y)
         worst = max(p, key=lambda j: (p[j], -j))
         if p[worst] <= level:
             break

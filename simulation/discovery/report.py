@@ -28,9 +28,10 @@ def report(result) -> str:
                 "resumed session reuses the stored runs)" if len(seconds) > 1 else ""),
              f"- PRIM: alpha {d.alpha:g}, smallest box {d.mass_min:g} of the points, chosen box "
              f"has the best F-score of coverage and density (coverage weight {d.coverage_weight:g}), "
-             f"restrictions with p > "
-             f"{d.significance:g} lifted, up to {d.boxes} boxes, "
-             f"{d.resamples} bootstrap resamples", ""]
+             f"restrictions with a quasi-p-value above {d.significance:g} lifted, up to "
+             f"{d.boxes} boxes, each kept only if its permutation p-value (the whole search "
+             f"rerun on {d.permutations} shuffles of the cases among the points it searched) is "
+             f"at most {d.significance:g}, {d.resamples} bootstrap resamples", ""]
     if result.warnings:
         lines += ["## Warnings", "", *[f"- {w}" for w in result.warnings], ""]
     lines += ["## The paired effect over the sample", "",
@@ -48,7 +49,9 @@ def report(result) -> str:
     lines += ["", f"Cases of interest: {int(points.loc[known, 'case'].sum())} of {int(known.sum())} "
               f"points ({case_share:.0%}).",
               "Points whose case could flip with the seed (within 1.96 standard errors of the "
-              f"threshold): {_share(result.uncertain)}.", "",
+              f"threshold): {_share(result.uncertain)}. They are marked `uncertain` in "
+              "points.parquet, whose `case_probability` gives each the share of its replicates "
+              "that are cases; PRIM reads the case on the mean.", "",
               "## PRIM boxes", "", boxes.markdown(result.table, case_share),
               "![peeling trajectory](figures/trajectory.png)", "",
               "![restricted factors in pairs](figures/pairs.png)", "",

@@ -8,7 +8,8 @@
 * ``results.parquet``: the paired effect of every point and replicate;
 * ``points.parquet``: the sample and its outcomes: each point's factor values,
   mean paired effect and its replicate sd per outcome, whether it is a case,
-  and the PRIM box holding it (0: none);
+  whether that could flip with the seed (``uncertain``), the case as a
+  probability (``case_probability``), and the PRIM box holding it (0: none);
 * ``boxes.csv`` and ``boxes.md``: the box table; ``trajectory.csv``: every peeling step;
 * ``cart.txt`` (the tree's rules) and ``cart_leaves.csv`` (its leaves as boxes);
 * ``figures/trajectory.png`` and ``figures/pairs.png``;
@@ -158,7 +159,9 @@ def find_boxes(discovery: Discovery, points: pd.DataFrame) -> tuple[list[boxes.F
 
     Returns:
         (the boxes, which points have a value of the case's outcome); each
-        box's ``inside`` refers to the points with a value.
+        box's ``inside`` refers to the points with a value. Points stored
+        without ``uncertain`` (before it was written) leave the boxes'
+        uncertain share and replicate density NaN.
     """
     study = discovery.study
     known = points[f"effect_{discovery.outcome}"].notna().to_numpy()
@@ -166,8 +169,11 @@ def find_boxes(discovery: Discovery, points: pd.DataFrame) -> tuple[list[boxes.F
     y = points["case"].to_numpy(bool)[known]
     found = boxes.find(x, y, boxes=discovery.boxes, alpha=discovery.alpha,
                        mass_min=discovery.mass_min, coverage_weight=discovery.coverage_weight,
-                       level=discovery.significance, resamples=discovery.resamples,
-                       seed=study.seed)
+                       level=discovery.significance, permutations=discovery.permutations,
+                       resamples=discovery.resamples, seed=study.seed,
+                       **({"uncertain": points["uncertain"].to_numpy(bool)[known],
+                           "probability": points["case_probability"].to_numpy(float)[known]}
+                          if "uncertain" in points else {}))
     return found, known
 
 
@@ -179,7 +185,16 @@ def ranges(discovery: Discovery) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _points(discovery: Discovery, x: np.ndarray, values: pd.DataFrame) -> pd.DataFrame:
-    """Each point's factor values, mean paired effect and replicate sd, and whether it is a case."""
+    """Each point's factor values, mean paired effect and replicate sd, and its case.
+
+    ``case`` is read on the mean over replicates. A point is ``uncertain``
+    when that mean lies within 1.96 standard errors (replicate sd over the
+    root of its replicates with a value) of the threshold, so its case could
+    flip with the seed (never with one replicate, which gives no standard
+    error). ``case_probability`` is the share of an uncertain point's
+    replicates that are cases on their own, and 1 or 0 (its case) for the
+    others; NaN without a value.
+    """
     study = discovery.study
     frame = pd.DataFrame(x, columns=study.names)
     frame.insert(0, "point", np.arange(len(x)))
@@ -188,24 +203,31 @@ def _points(discovery: Discovery, x: np.ndarray, values: pd.DataFrame) -> pd.Dat
     for outcome in study.outcomes:
         frame[f"effect_{outcome}"] = means[outcome].reindex(frame["point"]).to_numpy()
         frame[f"sd_{outcome}"] = sds[outcome].reindex(frame["point"]).to_numpy()
-    frame["case"] = discovery.is_case(frame[f"effect_{discovery.outcome}"].to_numpy())
+    effect = frame[f"effect_{discovery.outcome}"].to_numpy(float)
+    frame["case"] = discovery.is_case(effect)
+    each = values[discovery.outcome]
+    by_point = pd.DataFrame({"point": values["point"], "n": each.notna(),
+                             "cases": discovery.is_case(each.to_numpy(float))}) \
+        .groupby("point").sum().reindex(frame["point"])
+    counted = by_point["n"].to_numpy(float)
+    se = frame[f"sd_{discovery.outcome}"].to_numpy(float) / np.sqrt(np.maximum(counted, 1))
+    with np.errstate(invalid="ignore"):
+        frame["uncertain"] = np.abs(effect - discovery.threshold) < 1.96 * se
+        share = by_point["cases"].to_numpy(float) / counted
+    probability = np.where(frame["uncertain"], share, frame["case"].astype(float))
+    frame["case_probability"] = np.where(np.isfinite(effect), probability, np.nan)
     return frame
 
 
 def _uncertain(discovery: Discovery, points: pd.DataFrame) -> float:
-    """Share of points whose case could flip with the seed: within 1.96 standard errors of the threshold.
+    """Share of points whose case could flip with the seed (``uncertain``, see :func:`_points`).
 
-    NaN with one replicate (no standard error).
+    Over the points with a standard error; NaN with one replicate (none has one).
     """
-    reps = discovery.study.replicates
-    if reps < 2:
+    if discovery.study.replicates < 2:
         return float("nan")
-    mean = points[f"effect_{discovery.outcome}"].to_numpy(float)
-    se = points[f"sd_{discovery.outcome}"].to_numpy(float) / np.sqrt(reps)
-    ok = np.isfinite(mean) & np.isfinite(se)
-    if not ok.any():
-        return float("nan")
-    return float(np.mean(np.abs(mean[ok] - discovery.threshold) < 1.96 * se[ok]))
+    ok = points[f"sd_{discovery.outcome}"].notna().to_numpy()
+    return float(points["uncertain"].to_numpy(bool)[ok].mean()) if ok.any() else float("nan")
 
 
 def _leaves(tree, names: list[str], low: np.ndarray, high: np.ndarray) -> pd.DataFrame:
@@ -246,10 +268,10 @@ def _warnings(discovery, points, known, found, uncertain) -> list[str]:
         out.append("one replicate per point: how far the seed moves each point's case is not "
                    "known")
     for f in found:
-        weak = [discovery.study.names[j] for j, p in f.p_values.items() if p > 0.05]
+        weak = [discovery.study.names[j] for j, p in f.quasi_p_values.items() if p > 0.05]
         if weak:
-            out.append(f"box {f.number}: the restriction on {', '.join(weak)} is not significant "
-                       "(p > 0.05); it may be noise")
+            out.append(f"box {f.number}: the restriction on {', '.join(weak)} has a quasi-p-value "
+                       "above 0.05; it may be noise")
         if np.isfinite(f.stability) and f.stability < 0.5:
             out.append(f"box {f.number} is unstable: its bootstrap boxes overlap it by "
                        f"{f.stability:.2f} on average")

@@ -15,7 +15,9 @@ the sample, and the case of interest as a rule on the paired effect::
     mass_min = 0.05             # PRIM: the smallest box, as a share of all points
     coverage_weight = 1.0       # PRIM: the box with the best F-score of coverage and density
                                 #   is chosen; above 1 favours coverage, below 1 density
-    significance = 0.05         # PRIM: restrictions with a larger p-value are lifted
+    significance = 0.05         # PRIM: the level: a box with a larger permutation p-value ends
+                                #   the search; restrictions with a larger quasi-p-value are lifted
+    permutations = 199          # PRIM: shuffles of the cases in each box's permutation test
     boxes = 2                   # PRIM: at most this many boxes, each on the points left outside
     resamples = 50              # bootstrap resamples of the stability statistic
     tree_depth = 3              # the CART tree's depth
@@ -28,7 +30,8 @@ the sample, and the case of interest as a rule on the paired effect::
     policy = "../full_package.toml"
     reference = "../baseline.toml"
 
-    [discovery.quick]           # --quick: samples, replicates, years, resamples, population
+    [discovery.quick]           # --quick: samples, replicates, years, resamples, permutations,
+                                #   population
     samples = 40
     population = { n_students = 600 }
 
@@ -76,19 +79,20 @@ KEYS = {
     "mass_min": "a number in (0, 0.5]",
     "coverage_weight": "a number in (0, 10] (the F-score's beta)",
     "significance": "a number in (0, 1]",
+    "permutations": "an integer in [19, 100000]",
     "boxes": "an integer in [1, 5]",
     "resamples": "an integer in [0, 10000]",
     "tree_depth": "an integer in [1, 10]",
     "case": "a table (outcome, and below or above)",
     "target": "a table (policy, reference)",
-    "quick": "a table (samples, replicates, years, resamples, population)",
+    "quick": "a table (samples, replicates, years, resamples, permutations, population)",
 }
 INTS = {"samples": (10, 100_000, 300), "replicates": (1, 1000, 2),
         "years": (*YEARS_RANGE, 10), "boxes": (1, 5, 2), "resamples": (0, 10_000, 50),
-        "tree_depth": (1, 10, 3)}
+        "permutations": (19, 100_000, 199), "tree_depth": (1, 10, 3)}
 SHARES = {"alpha": (0.5, 0.05), "mass_min": (0.5, 0.05), "coverage_weight": (10.0, 1.0),
           "significance": (1.0, 0.05)}
-QUICK_KEYS = ("samples", "replicates", "years", "resamples", "population")
+QUICK_KEYS = ("samples", "replicates", "years", "resamples", "permutations", "population")
 RULES = ("below", "above")
 
 
@@ -106,7 +110,10 @@ class Discovery:
         alpha, mass_min: PRIM's peeling share and smallest box.
         coverage_weight: the F-score's beta with which the box is chosen from
             the trajectory (:func:`~simulation.discovery.prim.score`).
-        significance: restrictions whose p-value is above this are lifted.
+        significance: the level: a box whose permutation p-value is above it
+            ends the search, and restrictions whose quasi-p-value is above it are lifted.
+        permutations: shuffles of the cases in each box's permutation test
+            (:func:`~simulation.discovery.permutation.box_test`).
         boxes: the most boxes PRIM looks for (each on the points outside the earlier ones).
         resamples: bootstrap resamples of the stability statistic.
         tree_depth: the CART tree's depth.
@@ -120,6 +127,7 @@ class Discovery:
     mass_min: float = 0.05
     coverage_weight: float = 1.0
     significance: float = 0.05
+    permutations: int = 199
     boxes: int = 2
     resamples: int = 50
     tree_depth: int = 3
@@ -153,7 +161,7 @@ class Discovery:
         return {**self.study.describe(), "case": {"outcome": self.outcome, self.rule: self.threshold},
                 "alpha": self.alpha, "mass_min": self.mass_min,
                 "coverage_weight": self.coverage_weight,
-                "significance": self.significance,
+                "significance": self.significance, "permutations": self.permutations,
                 "boxes": self.boxes, "resamples": self.resamples, "tree_depth": self.tree_depth}
 
 
@@ -203,6 +211,10 @@ def load_discovery(path: str | Path, quick: bool = False, every_variant: bool = 
     common = {k: v for k, v in data.items() if k not in ("discovery", "factors")}
     fixed = scenario_from_dict({"scenario": {"name": "fixed"}, **common}, source).params
     quick_ints, quick_fixed = _quick(table, ints, fixed, source, quick)
+    for sizes, where in ((ints, "discovery"), (quick_ints, "discovery.quick")):
+        if sizes is not None:
+            _check_permutations(table, sizes["permutations"], shares["significance"], where,
+                                source)
     outcome, rule, threshold = _case(table.get("case"), source)
     outcomes = _outcomes(table, outcome, source)
     arms = _target(table.get("target"), Path(path).parent, source)
@@ -226,6 +238,7 @@ def load_discovery(path: str | Path, quick: bool = False, every_variant: bool = 
         if is_quick == quick:
             chosen = Discovery(study=study, outcome=outcome, rule=rule, threshold=threshold,
                                boxes=sizes["boxes"], resamples=sizes["resamples"],
+                               permutations=sizes["permutations"],
                                tree_depth=sizes["tree_depth"], **shares)
     return chosen
 
@@ -249,6 +262,17 @@ def _share(table, key, top, default, source):
         raise InputError(source, f"discovery.{key}",
                          f"discovery.{key} must be {KEYS[key]}; got {value!r}")
     return float(value)
+
+
+def _check_permutations(table, permutations, level, where, source):
+    """The permutation test can reach the level: its smallest p-value is 1 / (1 + permutations)."""
+    if (1 + permutations) * level < 1 - 1e-9:
+        fewest = math.ceil(1 / level) - 1
+        key = where if where == "discovery" or "permutations" in table["quick"] else "discovery"
+        raise InputError(source, f"{key}.permutations",
+                         f"{key}.permutations must be at least {fewest} with significance "
+                         f"{level:g}, as the smallest permutation p-value is 1 / (1 + "
+                         f"permutations); got {permutations}")
 
 
 def _quick(table, ints, fixed, source, required):
