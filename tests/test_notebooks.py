@@ -11,7 +11,9 @@ from simulation.batch.stats import comparison
 from simulation.batch.store import ResultsStore
 from simulation.evaluation import evaluate
 
-pytestmark = pytest.mark.slow
+# Ten notebooks run once for the module at QUICK size; on a shared 2-core machine that can
+# exceed the suite's default timeout, so the module has a generous guard of its own.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
 
 EXPECTED = {  # notebook: the figures it writes (each as .png and .pdf)
     "01_baseline_dynamics": ["baseline_dynamics"],
