@@ -131,16 +131,20 @@ def _open(browser, url: str, seed: int) -> tuple[object, float]:
     box.fill(str(seed))
     box.press("Enter")
     page.get_by_role("button", name="fast", exact=True).click()
-    play.click()
-    deadline = time.monotonic() + 180
-    while _month(page) < 1:
+    pause = page.get_by_role("button", name="Pause", exact=True)
+    deadline = time.monotonic() + 300
+    while not pause.is_visible():  # a click on a button the page was just replacing is lost
         if time.monotonic() > deadline:
             raise RuntimeError("a page did not start playing")
-        page.wait_for_timeout(200)
+        with contextlib.suppress(Exception):
+            play.click(timeout=10_000)
+        with contextlib.suppress(Exception):
+            pause.wait_for(state="visible", timeout=20_000)
     return page, usable
 
 
-def room(sizes=(1, 5, 10, 30), window: float = 30.0, workers: int | None = None) -> list[dict]:
+def room(sizes=(1, 5, 10, 30), window: float = 30.0, workers: int | None = None,
+         report=None) -> list[dict]:
     """Participants' pages playing at once (each its own seed, fast) against one local server.
 
     For each room size: months a second each page advanced over ``window`` seconds, how long
@@ -159,6 +163,8 @@ def room(sizes=(1, 5, 10, 30), window: float = 30.0, workers: int | None = None)
         with _server(*options) as (url, proc), sync_playwright() as pw:
             browser = launch(pw)
             try:
+                warm, _ = _open(browser, url, 999)  # the workers and caches get ready
+                warm.context.close()
                 _, idle_rss = _usage(proc)
                 pages, usable = [], []
                 for i in range(n):
@@ -172,7 +178,8 @@ def room(sizes=(1, 5, 10, 30), window: float = 30.0, workers: int | None = None)
                 last = [_month(p) for p in pages]
                 elapsed = time.monotonic() - t0
                 cpu1, rss = _usage(proc)
-                rates = sorted((b - a) / elapsed for a, b in zip(first, last, strict=True))
+                months = [b - a for a, b in zip(first, last, strict=True)]
+                rates = sorted(m / elapsed for m in months)
                 results.append({
                     "sessions": n, "window_s": round(elapsed, 1),
                     "months_per_s_each": {"min": rates[0], "median": statistics.median(rates),
@@ -180,22 +187,27 @@ def room(sizes=(1, 5, 10, 30), window: float = 30.0, workers: int | None = None)
                     "months_per_s_total": sum(rates),
                     "last_page_usable_s": usable[-1], "page_usable_s_max": max(usable),
                     "server_cores_used": (cpu1 - cpu0) / elapsed,
+                    "server_cpu_s_per_session_month": (cpu1 - cpu0) / max(1, sum(months)),
                     "rss_mib": rss, "rss_idle_mib": idle_rss,
                     "rss_per_session_mib": (rss - idle_rss) / n})
+                if report is not None:
+                    report(results)
             finally:
                 browser.close()
     return results
 
 
-def print_room(results: list[dict]) -> None:
-    print("| sessions | months/s each (min / median) | all sessions | last page usable | "
-          "server+workers cores | memory per session |")
-    print("|---:|---|---:|---:|---:|---:|")
+def print_room(results: list[dict], header: bool = True) -> None:
+    if header:
+        print("| sessions | months/s each (min / median) | all sessions | last page usable | "
+              "server+workers cores | CPU s per session-month | memory per session |")
+        print("|---:|---|---:|---:|---:|---:|---:|")
     for r in results:
         m = r["months_per_s_each"]
         print(f"| {r['sessions']} | {m['min']:.2f} / {m['median']:.2f} | "
               f"{r['months_per_s_total']:.1f} | {r['last_page_usable_s']:.1f} s | "
-              f"{r['server_cores_used']:.2f} | {r['rss_per_session_mib']:.0f} MiB |")
+              f"{r['server_cores_used']:.2f} | {r['server_cpu_s_per_session_month']:.3f} | "
+              f"{r['rss_per_session_mib']:.0f} MiB |", flush=True)
 
 
 def main(argv=None) -> int:
@@ -212,11 +224,12 @@ def main(argv=None) -> int:
     parser.add_argument("--json", help="also write the room's figures to this file")
     args = parser.parse_args(argv)
     if args.sessions:
-        results = room(args.sessions, args.window, args.workers)
-        print_room(results)
-        if args.json:
-            with open(args.json, "w", encoding="utf-8") as out:
-                json.dump({"cpus": os.cpu_count(), "rooms": results}, out, indent=1)
+        def report(results):  # after each room size, so a failure later loses nothing
+            print_room(results[-1:], header=len(results) == 1)
+            if args.json:
+                with open(args.json, "w", encoding="utf-8") as out:
+                    json.dump({"cpus": os.cpu_count(), "rooms": results}, out, indent=1)
+        room(args.sessions, args.window, args.workers, report)
         return 0
     r = step_times(args.preset, args.warm, args.steps)
     s = r["seconds"]

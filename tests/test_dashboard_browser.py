@@ -276,6 +276,8 @@ def test_dashboard_in_browser(browser, server):
         _button(page, "Step").click()
         _wait_month(page, lambda n: n == 1, "Month 1 after Reset and Step")
 
+        low = [c for c in _contrasts(page) if c[2] < 4.5]
+        assert not low, f"text below WCAG AA contrast (4.5:1): {low}"
         assert not watch.problems(), "during use:\n" + "\n".join(watch.problems())
         assert "Could not load URL" not in log.read_text(errors="replace"), _log_tail(log)
     finally:
@@ -341,7 +343,7 @@ def test_five_pages_playing_at_once_all_advance_on_a_projector_width(browser, se
             _no_traceback(page)
             assert not watch.problems(), "\n".join(watch.problems())
         alt = page.locator("img[src^='data:image']").first.get_attribute("alt") or ""
-        assert "Line charts" in alt and "with the levers" in alt
+        assert "Line charts" in alt and "with the levers" in alt and "employed" in alt
         assert "Traceback" not in log.read_text(errors="replace"), _log_tail(log)
     finally:
         ARTIFACTS.mkdir(exist_ok=True)
@@ -478,3 +480,45 @@ def test_room_mode_predictions_before_play_and_the_facilitators_page(browser, tm
         assert "Traceback" not in log.read_text(errors="replace"), _log_tail(log)
     finally:
         gen.close()
+
+
+CONTRAST_JS = """
+(selectors) => {
+  const rgb = (text) => (text.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.99)) { return c.slice(0, 3); }
+    }
+    return [255, 255, 255];
+  };
+  const out = [];
+  for (const selector of selectors) {
+    for (const el of document.querySelectorAll(selector)) {
+      if (!el.innerText || !el.innerText.trim() || el.closest('.v-input--disabled')) { continue; }
+      const style = getComputedStyle(el);
+      const fg = rgb(style.color);
+      const alpha = (fg.length === 4 ? fg[3] : 1) * Number(style.opacity);
+      const bg = background(el);
+      const mixed = fg.slice(0, 3).map((c, i) => alpha * c + (1 - alpha) * bg[i]);
+      const [a, b] = [lum(mixed), lum(bg)].sort((x, y) => y - x);
+      out.push([selector, el.innerText.trim().slice(0, 40), (a + 0.05) / (b + 0.05)]);
+    }
+  }
+  return out;
+}
+"""
+CONTRAST_SELECTORS = [".iesim-title", ".iesim-month", ".iesim-table td", ".iesim-table th",
+                      ".iesim-help", ".iesim-reason", ".iesim-setting .v-label", ".v-btn__content",
+                      ".v-expansion-panel-title"]
+
+
+def _contrasts(page) -> list:
+    """(selector, text, contrast ratio) of the page's text against its background (WCAG 2)."""
+    found = page.evaluate(CONTRAST_JS, CONTRAST_SELECTORS)
+    assert {f[0] for f in found} >= {".iesim-title", ".iesim-table td", ".iesim-setting .v-label"}
+    return found

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import os
 import signal
+import threading
+import time
 
 import pytest
 
@@ -12,7 +14,7 @@ from simulation.dashboard import controls
 from simulation.dashboard.engine import Engine
 from simulation.dashboard.session import Session
 from simulation.dashboard.shared import Tracks
-from simulation.dashboard.workers import Pool, WorkerError
+from simulation.dashboard.workers import FairLock, Pool, WorkerError
 
 SMALL = {"n_students": 600}  # a small population: these tests are about plumbing
 
@@ -129,3 +131,26 @@ def test_a_dead_worker_fails_its_sessions_with_a_message_and_is_replaced(pool):
     own.step(2)
     assert own.message is None and own.steps == 2
     own.close()
+
+
+def test_a_workers_lock_serves_threads_in_the_order_they_asked():
+    lock, order = FairLock(), []
+    lock.__enter__()  # held, while three threads queue up one after another
+
+    def take(i):
+        with lock:
+            order.append(i)
+
+    threads = []
+    for i in range(3):
+        t = threading.Thread(target=take, args=(i,))
+        t.start()
+        threads.append(t)
+        deadline = time.monotonic() + 30
+        while lock._next != i + 2:  # the condition: thread i holds its ticket
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    lock.__exit__(None, None, None)
+    for t in threads:
+        t.join(30)
+    assert order == [0, 1, 2]

@@ -35,6 +35,8 @@ if not log.handlers:  # the server's log says what happened to sessions (stderr,
     log.setLevel(logging.INFO)
     log.propagate = False
 FAILED_HINT = "Press Reset or choose a preset to start again."
+PAGE_EVERY = 0.2
+"""A page follows its session at most this often (seconds); clicks show at once."""
 if os.environ.get("IESIM_DASHBOARD_SERVER"):  # served: workers and the first run get ready now
     registry.warm()
 
@@ -149,8 +151,9 @@ class _Watcher:
         revision = -1
         while not self.stopped.is_set():
             revision = self.own.wait(revision, timeout=1.0)
-            if self.stopped.is_set():
+            if self.stopped.wait(PAGE_EVERY):  # several months at once when playing fast
                 break
+            revision = self.own.revision
             registry.heard_from(self.own, self.context)
             try:
                 if self.context is not None:
@@ -252,8 +255,7 @@ def Downloads(own: Session):
             f"every whole year; the difference is the first file's numbers minus the second's. "
             f"The files run {years} year{'s' if years > 1 else ''} (to month {12 * years}).")
     if own.steps % 12:
-        note += f" The page is at month {own.steps}, inside a year: its numbers now are not in "\
-                "the files' yearly results."
+        note += " The page is inside a year now: its numbers are not in the files' yearly results."
     solara.HTML(tag="div", classes=["iesim-help"], unsafe_innerHTML=note)
 
 
@@ -294,7 +296,7 @@ def Live(own: Session, frame_rev):
                     "while playing fast and on Pause.")
     for name in ("outcomes", "side", "network"):
         if name in frame.images:
-            Figure(name, frame.images[name], _alt(name, frame))
+            Figure(name, frame.images[name], _alt(name, frame.drawn_month))
 
 
 def _table(frame) -> str:
@@ -336,23 +338,20 @@ def Figure(name: str, png: bytes, alt: str):
             class_=f"iesim-figure-{name}", style_="max-width: 100%; height: auto; margin-top: 6px;")
 
 
-def _alt(name: str, frame) -> str:
-    month = frame.drawn_month
+def _alt(name: str, month: int) -> str:
+    """A figure's text alternative (its numbers are in the table above it)."""
     if name == "network":
         return (f"Network of university-firm partnerships with the levers at month {month}: "
                 "universities as squares in the centre, firms as dots around them, edges "
                 "by partnership type.")
     if name == "side":
-        return (f"At month {month}: government spending with the levers by kind, against the "
-                "fund's budget; and graduates employed 6 months after graduation by field, "
+        return (f"Up to month {month}: government spending with the levers by kind, against "
+                "the fund's budget; graduates employed 6 months after graduation by field, "
                 "with the levers and in the baseline.")
-    parts = []
-    for row in frame.headlines:
-        o = OUTCOMES[row[0]]
-        if row[0] in HEADLINES:
-            parts.append(f"{labels.short(o.meaning)}: {labels.number(row[1], o.unit)} with "
-                         f"the levers, {labels.number(row[2], o.unit)} baseline")
-    return f"Line charts over time up to month {month}. " + "; ".join(parts) + "."
+    names = "; ".join(labels.short(OUTCOMES[n].meaning) for n in HEADLINES[:4])
+    return (f"Line charts up to month {month}, with the levers (solid) and the baseline "
+            f"(dashed): {names}; curriculum gap; active partnerships by type; partnerships "
+            "formed and dissolved per year. The table above gives the latest values.")
 
 
 @solara.component
@@ -375,11 +374,11 @@ def Room():
     RoomPage()
 
 
-routes = [solara.Route(path="/", component=Page, label="dashboard"),
-          solara.Route(path="room", component=Room, label="room")]
-
-
 @solara.component
 def Layout(children=()):
-    """No app bar or drawer: the controls stay in the page at any width."""
+    """No app bar, drawer or tabs: the controls stay in the page at any width."""
     solara.Column(children=list(children), style={"padding": "0"})
+
+
+routes = [solara.Route(path="/", component=Page, label="dashboard", layout=Layout),
+          solara.Route(path="room", component=Room, label="room")]

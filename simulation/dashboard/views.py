@@ -57,7 +57,7 @@ FLOWS = (("partnerships_formed", GREEN, "^", "formed"),
 DPI = 80
 PALETTE = 64  # colours of each PNG
 YEARS_STEP = 5  # the time axis grows in steps of this many years
-HEADROOM = 1.4  # a growing axis' top over its data's maximum: room for the legend
+HEADROOM = 1.6  # a growing axis' top over its data's maximum: room for the legend
 
 
 def network_layout(twin: Twin) -> dict[str, np.ndarray]:
@@ -186,7 +186,7 @@ class Views:
                     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
                     ax.set_ylim(0, 1)
             if handles:
-                ax.legend(handles=handles, fontsize=8, framealpha=0.8, ncols=len(handles),
+                ax.legend(handles=handles, fontsize=8, framealpha=0.8, ncols=min(2, len(handles)),
                           loc="lower right" if OUTCOMES[series[0][0]].unit == "share"
                           else "upper left", handlelength=1.2, columnspacing=0.8)
         self.flow_axis = ax

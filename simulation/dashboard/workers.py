@@ -66,8 +66,33 @@ def _serve(conn) -> None:
         conn.send(reply)
 
 
+class FairLock:
+    """A lock taken in the order it was asked for, so no session's Play thread starves.
+
+    A plain lock lets a thread that releases it take it again at once, ahead of
+    others waiting: with many sessions on one worker, some advanced while others
+    never got a turn.
+    """
+
+    def __init__(self):
+        self._turn = threading.Condition(threading.Lock())
+        self._next = 0  # the next ticket to hand out
+        self._serving = 0  # the ticket whose holder may go
+
+    def __enter__(self):
+        with self._turn:
+            ticket = self._next
+            self._next += 1
+            self._turn.wait_for(lambda: self._serving == ticket)
+
+    def __exit__(self, *exc):
+        with self._turn:
+            self._serving += 1
+            self._turn.notify_all()
+
+
 class Worker:
-    """One worker process and the pipe to it (one request at a time)."""
+    """One worker process and the pipe to it (one request at a time, first come first served)."""
 
     def __init__(self, context):
         self.conn, child = context.Pipe()
@@ -75,7 +100,7 @@ class Worker:
                                        name="iesim-dashboard-worker")
         self.process.start()
         child.close()
-        self.lock = threading.Lock()
+        self.lock = FairLock()
         self.engines = 0
 
     def call(self, op: str, key: int, *args):
