@@ -149,7 +149,7 @@ def test_cli_ci_width_stops_at_the_cap_and_says_so(tmp_path, capsys):
     assert code == 0
     assert "did not reach --ci-width 1e-06" in err and "24 replicates" in err
     manifest = json.loads((out / "manifest.json").read_text())
-    assert len(manifest["runs"]) == 2 * 24
+    assert manifest["plan"]["runs"] == 2 * 24 and manifest["plan"]["replicates"] == 24
     code = main(["batch", str(FIXTURES / "ci.toml"), "--out", str(tmp_path / "wide"),
                  "--backend", "serial", "--quiet", "--ci-width", "10"])
     assert code == 0 and "reached --ci-width 10" in capsys.readouterr().err

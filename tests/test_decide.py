@@ -279,8 +279,10 @@ def test_expectations_frontier_evppi_and_noise_tables_are_complete(tiny):
 
 def test_the_options_of_a_draw_share_streams_and_the_draws_do_not(tiny):
     _, out = tiny
-    runs = json.loads((out / "runs" / "manifest.json").read_text())["runs"]
-    keys = {(e["scenario"], e["replicate"]): tuple(e["spawn_key"]) for e in runs}
+    runs = pd.read_parquet(out / "runs" / "summary.parquet")
+    keys = {(s, r): tuple(int(k) for k in key.split(","))
+            for s, r, key in zip(runs["scenario"], runs["replicate"], runs["spawn_key"],
+                                 strict=True)}
     assert keys[("d000003-o00", 1)] == keys[("d000003-o01", 1)] == keys[("d000003-o02", 1)]
     assert keys[("d000003-o00", 1)] != keys[("d000004-o00", 1)]
     assert len({keys[(f"d{i:06d}-o00", 0)] for i in range(24)}) == 24

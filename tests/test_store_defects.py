@@ -18,7 +18,7 @@ import pytest
 from test_batch_toy import TOY
 
 from simulation.batch import ResultsStore, plan_runs, run_batch
-from simulation.batch import store as store_module
+from simulation.batch import files as store_module
 from simulation.batch.batchfile import MAX_RUNS, load_batch
 from simulation.cli import main
 from simulation.errors import InputError
@@ -97,6 +97,23 @@ def hold_lock(root: Path) -> subprocess.Popen:
     return proc
 
 
+def change_stored_hash(root: Path, line: int, new: str) -> str:
+    """Make a stored run look planned otherwise (its journal line's run hash); its run id.
+
+    The manifest's plan hash is cleared too, as in a store whose plan changed
+    since, so a resume checks each stored run against its plan.
+    """
+    manifest = json.loads((root / "manifest.json").read_text())
+    manifest["plan"]["hash"] = None
+    (root / "manifest.json").write_text(json.dumps(manifest))
+    lines = (root / "status.jsonl").read_text().splitlines()
+    entry = json.loads(lines[line])
+    entry["run_hash"] = new
+    lines[line] = json.dumps(entry)
+    (root / "status.jsonl").write_text("\n".join(lines) + "\n")
+    return entry["run_id"]
+
+
 def lock_is_free(root: Path) -> bool:
     fd = os.open(root / ".lock", os.O_RDWR)
     try:
@@ -149,9 +166,7 @@ def test_the_lock_is_held_during_a_batch_and_released_on_errors(tiny, store_copy
     assert lock_is_free(store_copy)
     capsys.readouterr()
     # refused after locking (a changed plan): the lock is let go too
-    manifest = json.loads((store_copy / "manifest.json").read_text())
-    manifest["runs"][0]["run_hash"] = "0" * 16
-    (store_copy / "manifest.json").write_text(json.dumps(manifest))
+    change_stored_hash(store_copy, 0, "0" * 16)
     assert batch(tiny, store_copy, "--resume") == 2
     assert lock_is_free(store_copy)
 
@@ -313,14 +328,14 @@ def test_report_refuses_an_unknown_figure_suffix_first(store_copy, tmp_path, cap
 
 
 # ---------------------------------------------------------------- 6. minor
-def test_a_manifest_without_runs_is_a_damaged_store(tiny, store_copy, capsys):
+def test_a_manifest_without_a_plan_is_a_damaged_store(tiny, store_copy, capsys):
     manifest = json.loads((store_copy / "manifest.json").read_text())
-    del manifest["runs"]
+    del manifest["plan"]
     (store_copy / "manifest.json").write_text(json.dumps(manifest))
     before = snapshot(store_copy)
     assert report(store_copy) == 2
     line = one_error(capsys)
-    assert "not a results store, or a damaged manifest" in line and "runs" in line
+    assert "not a results store, or a damaged manifest" in line and "plan" in line
     assert batch(tiny, store_copy, "--resume") == 2
     assert "damaged manifest" in one_error(capsys)
     assert snapshot(store_copy) == before
@@ -377,22 +392,19 @@ def test_resume_refuses_a_changed_plan_with_the_same_batch_hash(tmp_path):
     assert snapshot(tmp_path) == before
     # the same plan resumes; more replicates are checked and planned once each
     with ResultsStore.resume(tmp_path, plan_runs(scenarios, 1, 4, 10), "same") as store:
-        with pytest.raises(InputError, match="run s000-r00001"):  # a stored replicate differs
+        with pytest.raises(InputError, match="run s000-r00000"):  # stored replicates differ
             store.add_specs(plan_runs(scenarios, 2, 4, 20))
         store.add_specs(plan_runs(scenarios, 3, 4, 10))
-        ids = [e["run_id"] for e in store.manifest["runs"]]
+        ids = list(store.specs)
         assert len(ids) == len(set(ids)) == 6
         assert [s.run_id for s in store.pending_specs()] == ["s000-r00002", "s001-r00002"]
 
 
 def test_cli_resume_refuses_a_run_whose_stored_hash_differs(tiny, store_copy, capsys):
-    manifest = json.loads((store_copy / "manifest.json").read_text())
-    changed = manifest["runs"][2]
-    changed["run_hash"] = "0123456789abcdef"
-    (store_copy / "manifest.json").write_text(json.dumps(manifest))
+    changed = change_stored_hash(store_copy, 2, "0123456789abcdef")
     before = snapshot(store_copy)
     assert batch(tiny, store_copy, "--resume") == 2
     line = one_error(capsys)
-    assert f"run {changed['run_id']}" in line and "planned differently" in line
+    assert f"run {changed}" in line and "planned differently" in line
     assert "0123456789abcdef" in line and "another --out" in line
     assert snapshot(store_copy) == before

@@ -37,6 +37,7 @@ of ``iesim batch``.
 
 from simulation.batch.api import batch_hash, run_scenarios
 from simulation.batch.backends import BackendError
+from simulation.batch.plan import Plan, Scenarios
 from simulation.batch.runner import run_batch
 from simulation.batch.seeds import replicate_seed
 from simulation.batch.session import SessionResult, run_session
@@ -48,9 +49,11 @@ from simulation.batch.task import ModelTask
 __all__ = [
     "BackendError",
     "ModelTask",
+    "Plan",
     "ResultsStore",
     "RunResult",
     "RunSpec",
+    "Scenarios",
     "SessionResult",
     "batch_hash",
     "comparison",

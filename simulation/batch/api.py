@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from simulation.batch.models import scenario_base
-from simulation.batch.specs import BACKENDS, plain_parameters, plan_runs, stable_hash
+from simulation.batch.plan import Scenarios
+from simulation.batch.specs import BACKENDS, plan_runs, stable_hash_of
 from simulation.batch.task import ModelTask
 from simulation.errors import InputError
 
@@ -38,15 +39,15 @@ def batch_hash(task: ModelTask, scenarios: Mapping[str, Any], seed: int, steps: 
     seed, steps or random-number scheme is refused, while adding replicates is
     not.  Parameters are made plain and completed with the model's defaults
     first (as :func:`run_scenarios` stores them), so ``{}`` and the defaults
-    written out give the same hash.
+    written out give the same hash.  The scenarios are hashed one by one (a
+    :class:`~simulation.batch.plan.Scenarios` of derived ones is never listed).
     """
-    plain = {str(name): task.complete(plain_parameters(params, str(name)))
-             for name, params in scenarios.items()}
-    described = {"task": task.identity(), "scenarios": plain, "seed": int(seed),
+    plain = Scenarios.of(scenarios).map(task.complete)
+    described = {"task": task.identity(), "seed": int(seed),
                  "steps": int(steps), "crn": bool(common_random_numbers)}
     if stream_groups is not None:  # only then, so earlier stores keep their hash
         described["groups"] = {str(k): int(v) for k, v in stream_groups.items()}
-    return stable_hash(described)
+    return stable_hash_of(described, "scenarios", plain.sorted_items(), pairs=True)
 
 
 def run_scenarios(
@@ -77,6 +78,9 @@ def run_scenarios(
             instance without ``rng``; parameters must be plain values
             (numbers, strings, booleans, None, lists or dicts of them).  The
             model's defaults are filled in for parameters a scenario leaves out.
+            A :class:`~simulation.batch.plan.Scenarios` of many derived
+            scenarios (a study's design points) is planned, stored and run
+            without listing them.
         replicates: runs per scenario (>= 1); a store that already holds more
             keeps them, and all are returned.
         seed: master seed (integer >= 0).
@@ -115,9 +119,9 @@ def run_scenarios(
         RuntimeError: every run failed (the first error is in the message).
     """
     _check_options(task, scenarios, replicates, backend, scheduler)
-    _check_scenario_classes(task, scenarios)
-    scenarios = {str(name): task.complete(plain_parameters(params, str(name)))
-                 for name, params in scenarios.items()}
+    if not isinstance(scenarios, Scenarios):  # derived scenarios are plain dicts
+        _check_scenario_classes(task, scenarios)
+    scenarios = Scenarios.of(scenarios).map(task.complete)
 
     def plan(n: int):
         return plan_runs(scenarios, n, seed, steps, common_random_numbers,
@@ -178,8 +182,7 @@ def _run(task, scenarios, plan, replicates, seed, steps, crn, out: Path, backend
     key = batch_hash(task, scenarios, seed, steps, groups is None and bool(crn), groups)
     meta = {
         "name": out.name, "api": "simulation.batch.run_scenarios", "task": task.identity(),
-        "scenarios": [{"name": s.scenario, "params": dict(s.params)}
-                      for s in specs if s.replicate == 0],
+        "scenarios": scenarios.describe(),
         "replicates": replicates, "master_seed": int(seed), "steps": int(steps),
         "common_random_numbers": "within stream groups" if groups else bool(crn),
         "keep_timeseries": task.timeseries is not None,
@@ -199,8 +202,8 @@ def _run(task, scenarios, plan, replicates, seed, steps, crn, out: Path, backend
     if store.resume_note:
         print(f"note: {out}: {store.resume_note}", file=sys.stderr)
     try:
-        stored = 1 + max(e["replicate"] for e in store.manifest["runs"])
-        result = run_session(task, store, plan, max(replicates, stored), backend=backend,
+        result = run_session(task, store, plan, max(replicates, store.replicates),
+                             backend=backend,
                              workers=workers, scheduler=scheduler, chunk_size=chunk_size,
                              quiet=False,
                              progress_stream=sys.stderr if progress else io.StringIO())
@@ -214,7 +217,7 @@ def _run(task, scenarios, plan, replicates, seed, steps, crn, out: Path, backend
         first_id, first = next(iter(result.failures.items()))
         if summary.empty:
             raise RuntimeError(f"all {len(result.failures)} runs failed; {first_id}: {first} "
-                               f"(details in {out / 'manifest.json'})")
+                               f"(details in {out / 'status.jsonl'})")
         warnings.warn(f"{len(result.failures)} runs failed and are left out of the summary "
                       f"(summary.attrs['failures']); {first_id}: {first}", RuntimeWarning,
                       stacklevel=3)

@@ -24,11 +24,11 @@ import os
 import signal
 import warnings
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import wait
 
 from simulation.batch import lifeline
-from simulation.batch.specs import FAILED, RunResult, RunSpec, chunked
+from simulation.batch.specs import FAILED, RunResult, RunSpec, iter_chunks
 from simulation.batch.start_method import guard_message, unguarded_main_call, worker_context
 from simulation.batch.task import ModelTask, execute_run
 
@@ -177,15 +177,18 @@ def run_processes(
 ) -> None:
     """Run specs on local worker processes that survive their workers dying.
 
+    Chunks are taken from ``specs`` as workers become free, so at most one
+    chunk per worker (and those a dead worker left) is in flight.
+
     Raises:
         BackendError: workers keep dying before running anything, or spawned
             workers would re-run an unguarded main script.
     """
     ctx = worker_context()
     refuse_unguarded_spawn(ctx.get_start_method(), "processes")
-    queue: deque[list[RunSpec]] = deque(chunked(specs, chunk_size, workers))
+    queue = _Queue(iter_chunks(specs, chunk_size, workers))
     kills: dict[str, int] = {}
-    slots: list[_Slot | None] = [None] * min(workers, len(queue))
+    slots: list[_Slot | None] = [None] * min(workers, len(specs))
     silent_deaths = 0
     try:
         while queue or any(s is not None and s.busy for s in slots):
@@ -196,7 +199,7 @@ def run_processes(
                             slot.stop()
                         others = [s.conn for s in slots if s is not None and s is not slot]
                         slots[index] = slot = _Slot(ctx, task, others)
-                    slot.assign(queue.popleft())
+                    slot.assign(queue.pop())
             busy = [s for s in slots if s is not None and s.busy]
             wait([s.conn for s in busy] + [s.proc.sentinel for s in busy])
             for index, slot in enumerate(slots):
@@ -219,6 +222,27 @@ def run_processes(
         for slot in slots:
             if slot is not None:
                 slot.stop()
+
+
+class _Queue:
+    """The chunks to run: a dead worker's unfinished runs first, then new chunks, then retries."""
+
+    def __init__(self, chunks: Iterator[list[RunSpec]]):
+        self._source = chunks
+        self._next: list[RunSpec] | None = next(chunks, None)
+        self.front: deque[list[RunSpec]] = deque()
+        self.retries: deque[list[RunSpec]] = deque()
+
+    def __bool__(self) -> bool:
+        return bool(self.front) or self._next is not None or bool(self.retries)
+
+    def pop(self) -> list[RunSpec]:
+        if self.front:
+            return self.front.popleft()
+        if self._next is not None:
+            chunk, self._next = self._next, next(self._source, None)
+            return chunk
+        return self.retries.popleft()
 
 
 def _drain(slot: _Slot, deliver: Callable[[RunResult], None]) -> bool:
@@ -244,7 +268,7 @@ def _drain(slot: _Slot, deliver: Callable[[RunResult], None]) -> bool:
             deliver(value)
 
 
-def _requeue_after_death(slot: _Slot, queue: deque, kills: dict[str, int], deliver) -> bool:
+def _requeue_after_death(slot: _Slot, queue: _Queue, kills: dict[str, int], deliver) -> bool:
     """Requeue a dead worker's unfinished runs; blame the run in flight.
 
     Returns:
@@ -257,12 +281,12 @@ def _requeue_after_death(slot: _Slot, queue: deque, kills: dict[str, int], deliv
     culprit = next((s for s in remaining if s.run_id == slot.current), None)
     others = [s for s in remaining if s is not culprit]
     if others:
-        queue.appendleft(others)
+        queue.front.appendleft(others)
     if culprit is None:
         return slot.started_any
     kills[culprit.run_id] = kills.get(culprit.run_id, 0) + 1
     if kills[culprit.run_id] >= MAX_KILLS:
         deliver(killed_result(culprit, f"(exit code {code}, {MAX_KILLS} times)"))
     else:
-        queue.append([culprit])
+        queue.retries.append([culprit])
     return True

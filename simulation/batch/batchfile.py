@@ -52,7 +52,8 @@ from pathlib import Path
 from typing import Any
 
 from simulation.batch.designs import design_factors, parse_design
-from simulation.batch.runner import RunSpec, plan_runs, stable_hash
+from simulation.batch.plan import Plan
+from simulation.batch.runner import plan_runs, stable_hash
 from simulation.batch.study_checks import check_measurable
 from simulation.errors import InputError
 from simulation.parameters import PARAMETERS, suggest
@@ -104,8 +105,8 @@ class Batch:
         """Model steps (months) per run."""
         return 12 * self.years
 
-    def specs(self, replicates: int | None = None) -> list[RunSpec]:
-        """Run specs for replicates ``0 .. replicates-1`` (default: batch.replicates)."""
+    def specs(self, replicates: int | None = None) -> Plan:
+        """The plan of replicates ``0 .. replicates-1`` (default: batch.replicates), a sequence of specs."""
         return plan_runs(
             self.scenarios, replicates or self.replicates, self.seed, self.steps,
             self.common_random_numbers,

@@ -240,7 +240,7 @@ def _command_line(args: argparse.Namespace) -> list[str]:
 def cmd_batch(args: argparse.Namespace) -> int:
     """Run a batch file; see the module docstring for exit codes."""
     from simulation.batch.batchfile import load_batch
-    from simulation.batch.store import ResultsStore
+    from simulation.batch.store import ResultsStore, stored_plan
 
     backend = _check_args(args)
     batch = load_batch(args.file, max_runs=args.max_runs or MAX_RUNS,
@@ -257,8 +257,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if args.resume and (out / "manifest.json").is_file():
         # plan every replicate the store holds (earlier --ci-width sessions may have added
         # some), so resume checks each stored run against this plan before changing anything
-        stored = ResultsStore.open(out).manifest["runs"]
-        replicates = max([replicates] + [1 + e["replicate"] for e in stored])
+        replicates = max(replicates, stored_plan(out).replicates)
     specs = batch.specs(replicates)
     provenance = _provenance(batch, backend, args)
     try:
@@ -274,7 +273,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     with store:  # holds the store's lock until the batch ends
         if args.resume:
             _warn_if_code_changed(store.manifest["provenance"])
-        replicates = max([replicates] + [1 + e["replicate"] for e in store.manifest["runs"]])
+        replicates = max(replicates, store.replicates)
         return _run(args, batch, task, store, backend, replicates)
 
 
@@ -307,7 +306,7 @@ def _run(args, batch, task, store, backend, replicates) -> int:
             quiet=quiet, ci_width=args.ci_width, max_replicates=batch.max_replicates,
         )
     except KeyboardInterrupt:
-        done = sum(1 for e in store.status.values() if e.get("status") == "succeeded")
+        done = store.counts()["succeeded"]
         print(f"interrupted: {done} runs are stored in {store.root}; "
               "run the same command with --resume to finish", file=sys.stderr)
         return 130
@@ -320,7 +319,7 @@ def _run(args, batch, task, store, backend, replicates) -> int:
     print(publish(result.summary, batch.name, batch.reference, list(batch.scenarios),
                   list(batch.report or ()), args, store.root, batch.willingness_to_pay).text,
           end="")
-    total = len(store.manifest["runs"])
+    total = len(store.plan)
     if args.ci_width is not None:
         met = result.widest < args.ci_width
         print(f"{'reached' if met else 'did not reach'} --ci-width {args.ci_width}: widest "
@@ -329,7 +328,7 @@ def _run(args, batch, task, store, backend, replicates) -> int:
         print(f"results: {store.root} ({total} runs, {result.ran} run now)", file=sys.stderr)
     if result.failures:
         print(f"{len(result.failures)} of {total} runs failed (errors in "
-              f"{store.root / 'manifest.json'}); rerun with --resume to retry them",
+              f"{store.root / 'status.jsonl'}); rerun with --resume to retry them",
               file=sys.stderr)
         for run_id, error in list(result.failures.items())[:5]:
             print(f"  {run_id}: {error}", file=sys.stderr)
@@ -373,11 +372,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     failures = store.failures()
     if failures:
         print(f"note: {len(failures)} runs failed and are left out", file=sys.stderr)
-    missing = store.missing()
+    missing = store.missing_count()
     if missing:
         damaged = f", {len(store.damaged)} of them with damaged result files" \
             if store.damaged else ""
-        print(f"note: {len(missing)} of {len(store.manifest['runs'])} planned runs have no "
+        print(f"note: {missing:,} of {len(store.plan):,} planned runs have no "
               f"results (not run yet, interrupted or damaged{damaged}) and are left out; "
               f"run the batch again with --out {store.root} --resume to complete the store",
               file=sys.stderr)

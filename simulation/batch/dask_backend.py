@@ -61,7 +61,7 @@ from simulation.batch.backends import (
     killed_result,
     refuse_unguarded_spawn,
 )
-from simulation.batch.specs import FAILED, RunResult, RunSpec, chunked
+from simulation.batch.specs import FAILED, RunResult, RunSpec, iter_chunks
 from simulation.batch.start_method import concurrent_forks_refused, worker_context
 from simulation.batch.task import ModelTask, run_chunk
 from simulation.errors import InputError
@@ -77,6 +77,9 @@ POLL = 0.05
 
 HEALTH_EVERY = 1.0
 """Seconds between checks of the scheduler's workers while no task finishes."""
+
+WINDOW_PER_THREAD = 4
+"""Tasks submitted at a time per thread of the cluster (more are taken as tasks finish)."""
 
 EXAMPLE_ADDRESS = "tcp://10.0.0.5:8786"
 
@@ -320,7 +323,9 @@ def _run_tasks(client, task, specs, deliver, workers, chunk_size, where: str) ->
     Results are gathered in the client's own thread as tasks finish
     (``as_completed(with_results=True)``), so this loop never blocks on one:
     a result whose worker left before it was fetched is computed again, and
-    meanwhile the loop still watches the scheduler.
+    meanwhile the loop still watches the scheduler.  Chunks are taken from
+    ``specs`` as tasks finish: at most :data:`WINDOW_PER_THREAD` tasks per
+    thread of the cluster (or per worker asked for) are submitted at a time.
     """
     from concurrent.futures import CancelledError
 
@@ -329,7 +334,8 @@ def _run_tasks(client, task, specs, deliver, workers, chunk_size, where: str) ->
 
     chunks: dict[str, list[RunSpec]] = {}
     done = as_completed(with_results=True, raise_errors=False)
-    delivered = 0
+    source = iter_chunks(specs, chunk_size, workers)
+    total, delivered = len(specs), 0
     suspects: list[RunSpec] = []  # runs of tasks a worker died under: tried alone at the end
     alone: set[str] = set()
 
@@ -344,14 +350,20 @@ def _run_tasks(client, task, specs, deliver, workers, chunk_size, where: str) ->
         deliver(result)
 
     def lost(why: str) -> BackendError:
-        waiting = sum(len(c) for c in chunks.values())
         return BackendError(f"lost the Dask scheduler at {where} ({why}); the {delivered} runs "
-                            f"finished in this session are stored, {waiting} were still to come: "
-                            "run the same command with --resume once the scheduler is back")
+                            f"finished in this session are stored, {total - delivered} were "
+                            "still to come: run the same command with --resume once the "
+                            "scheduler is back")
 
-    for chunk in chunked(specs, chunk_size, workers):
-        submit(chunk)
+    def refill() -> None:
+        while len(chunks) < WINDOW_PER_THREAD * max(workers, watch.threads):
+            chunk = next(source, None)
+            if chunk is None:
+                return
+            submit(chunk)
+
     watch = _Watch(client)
+    refill()
     while not done.is_empty() or suspects:
         if done.is_empty():  # nothing else runs now: a worker dying under it is its fault
             spec = suspects.pop(0)
@@ -359,7 +371,7 @@ def _run_tasks(client, task, specs, deliver, workers, chunk_size, where: str) ->
             submit([spec])
             continue
         if not done.has_ready():
-            problem = watch.check(sum(len(c) for c in chunks.values()), where)
+            problem = watch.check(total - delivered, where)
             if problem:
                 raise lost(problem)
             time.sleep(POLL)
@@ -388,6 +400,7 @@ def _run_tasks(client, task, specs, deliver, workers, chunk_size, where: str) ->
             for spec in chunk:
                 give(RunResult(spec.run_id, FAILED,
                                error=f"dask: {type(exc).__name__}: {exc}"[:500]))
+        refill()
 
 
 class _Watch:
@@ -398,6 +411,14 @@ class _Watch:
         self.last = 0.0
         self.empty_since: float | None = None
         self.warned = False
+        self.threads = self._threads()
+
+    def _threads(self) -> int:
+        """The cluster's threads (0 when it cannot say)."""
+        try:
+            return sum(self.client.nthreads().values())
+        except Exception:  # the scheduler went away; the next check says so
+            return 0
 
     def progress(self) -> None:
         """A task finished: workers are there."""
@@ -412,11 +433,12 @@ class _Watch:
         if self.client.status != "running":
             return "the connection closed"
         try:
-            count = len(self.client.nthreads())
+            threads = self.client.nthreads()
         except Exception as exc:  # the scheduler went away between two looks
             if self.client.status != "running":
                 return "the connection closed"
             return f"{type(exc).__name__}: {exc}"
+        count, self.threads = len(threads), sum(threads.values())
         if count:
             self.progress()
             return ""

@@ -25,6 +25,7 @@ exist, instead of in every run.
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 import sys
 import typing
@@ -53,6 +54,19 @@ def describe(factory: Any) -> str:
 
 
 def _signature(factory: Callable[..., Any]) -> inspect.Signature | None:
+    """The factory's signature (remembered: a study checks and completes many scenarios)."""
+    try:
+        return _remembered_signature(factory)
+    except TypeError:  # an unhashable callable
+        return _signature_of(factory)
+
+
+@functools.lru_cache(maxsize=64)
+def _remembered_signature(factory: Callable[..., Any]) -> inspect.Signature | None:
+    return _signature_of(factory)
+
+
+def _signature_of(factory: Callable[..., Any]) -> inspect.Signature | None:
     try:
         return inspect.signature(factory)
     except (TypeError, ValueError):  # builtins and other callables without one

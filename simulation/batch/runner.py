@@ -33,6 +33,7 @@ from simulation.batch.specs import (
     RunResult,
     RunSpec,
     chunked,
+    iter_chunks,
     make_run_id,
     plain_parameters,
     plan_runs,
@@ -49,6 +50,7 @@ __all__ = [
     "RunSpec",
     "chunked",
     "execute_run",
+    "iter_chunks",
     "make_run_id",
     "plain_parameters",
     "plan_runs",
@@ -68,6 +70,12 @@ def run_batch(
     chunk_size: int | None = None,
 ) -> dict[str, int]:
     """Run ``specs`` on a backend, calling ``on_result`` as each run finishes.
+
+    Specs are taken from ``specs`` a chunk at a time as workers need them
+    (the processes and Dask backends keep a bounded window of chunks in
+    flight), so a sized, lazily derived sequence such as
+    :meth:`ResultsStore.pending_specs <simulation.batch.store.ResultsStore.pending_specs>`
+    is never listed; an iterable without a length is listed first.
 
     Args:
         task: the model task (factory, outcome function).
@@ -90,7 +98,8 @@ def run_batch(
         simulation.batch.backends.BackendError: workers keep dying before running
             anything, or spawned workers would re-run an unguarded main script.
     """
-    specs = list(specs)
+    if not hasattr(specs, "__len__"):
+        specs = list(specs)
     counts = {SUCCEEDED: 0, FAILED: 0}
 
     def deliver(result: RunResult) -> None:
@@ -103,7 +112,7 @@ def run_batch(
         raise ValueError(f"scheduler needs backend='dask'; got backend={backend!r}")
     if workers is not None and (isinstance(workers, bool) or int(workers) != workers or workers < 1):
         raise ValueError(f"workers must be an integer >= 1; got {workers!r}")
-    if not specs:
+    if not len(specs):
         return counts
     if backend == "serial":
         for spec in specs:

@@ -8,10 +8,11 @@ progress and replicate control too.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from simulation.batch.plan import as_plan
 from simulation.batch.progress import Progress
 from simulation.batch.runner import run_batch
 from simulation.batch.specs import FAILED, RunResult, RunSpec
@@ -57,7 +58,7 @@ def next_replicates(n: int, widest: float, target: float, cap: int) -> int:
 def run_session(
     task: ModelTask,
     store: ResultsStore,
-    plan: Callable[[int], list[RunSpec]],
+    plan: Callable[[int], Iterable[RunSpec]],
     replicates: int,
     *,
     reference: str | None = None,
@@ -77,7 +78,9 @@ def run_session(
     Args:
         task: the model task.
         store: an open results store (created or resumed).
-        plan: ``plan(n)`` gives the specs of replicates ``0..n-1``.
+        plan: ``plan(n)`` gives the specs of replicates ``0..n-1`` (a
+            :class:`~simulation.batch.plan.Plan`, e.g. from
+            :func:`~simulation.batch.specs.plan_runs`, or specs that make one).
         replicates: replicates to run at least.
         reference: scenario the others are compared with.
         report: outcomes in the comparison table and the ``ci_width`` rule.
@@ -99,8 +102,8 @@ def run_session(
         TypeError: the model cannot be built with a scenario's parameter names
             (checked before anything runs).
     """
-    planned = plan(replicates)
-    task.check_specs(planned)
+    planned = as_plan(plan(replicates))
+    task.check_specs(planned.first_specs())
     store.add_specs(planned)
     pending = store.pending_specs()
     progress = Progress(len(pending), quiet=quiet, stream=progress_stream)
@@ -122,9 +125,9 @@ def run_session(
             cap = max_replicates or replicates
             if widest < ci_width or replicates >= cap:
                 break
-            replicates = next_replicates(replicates, widest, ci_width, cap)
-            more = [s for s in plan(replicates) if s.run_id not in store.specs]
-            store.add_specs(more)
+            before, replicates = replicates, next_replicates(replicates, widest, ci_width, cap)
+            store.add_specs(plan(replicates))
+            more = store.pending_specs(first_replicate=before)
             progress.add(len(more))
             run_batch(task, more, on_result, **options)
     finally:

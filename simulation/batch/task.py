@@ -14,6 +14,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from simulation.batch.models import (
@@ -97,10 +98,17 @@ class ModelTask:
         filled in, so every stored run lists every parameter it ran with.
         """
         filled = dict(params)
-        for name, value in default_parameters(self.factory, self.convention).items():
-            if name not in filled and _is_plain(value):
+        for name, value in self._plain_defaults:
+            if name not in filled:
                 filled[name] = value
         return filled
+
+    @cached_property
+    def _plain_defaults(self) -> tuple[tuple[str, Any], ...]:
+        """The model's plain defaults, found once (a study completes many scenarios)."""
+        return tuple((name, value) for name, value
+                     in default_parameters(self.factory, self.convention).items()
+                     if _is_plain(value))
 
     def check_specs(self, specs: Iterable[RunSpec]) -> None:
         """:meth:`check` every scenario in ``specs`` once."""

@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulation.batch.plan import Scenarios
 from simulation.batch.seeds import replicate_seed
-from simulation.sensitivity.sampling import factor_values, value_matrix
+from simulation.sensitivity.sampling import value_matrix
 from simulation.sensitivity.study import Study, function_name, load_function
 
 POLICY, REFERENCE = "policy", "reference"
@@ -32,23 +33,43 @@ def point_name(index: int, arm: str | None = None) -> str:
     return f"p{index:07d}" + (f"-{arm}" if arm else "")
 
 
-def scenarios(study: Study, unit: np.ndarray) -> dict[str, dict[str, Any]]:
+def scenarios(study: Study, unit: np.ndarray) -> Scenarios:
     """Batch scenarios of every sample point: the fixed settings plus its factor values.
 
     In an effect target each point has a policy and a reference scenario;
     a lever factor varies the policy only (the reference keeps its own
-    lever settings), every other factor varies both.
+    lever settings), every other factor varies both.  The scenarios are
+    derived from the design when asked for, never listed, so a design of a
+    million points is planned and stored in the memory of its value matrix.
     """
-    out: dict[str, dict[str, Any]] = {}
+    values = value_matrix(study, unit)
+    names, kinds = study.names, [f.kind for f in study.factors]
     levers = {f.name for f in study.factors if f.lever}
-    for i, values in enumerate(factor_values(study, unit)):
-        if study.target == "effect":
-            shared = {k: v for k, v in values.items() if k not in levers}
-            out[point_name(i, POLICY)] = {**study.policy, **values}
-            out[point_name(i, REFERENCE)] = {**study.reference, **shared}
-        else:
-            out[point_name(i)] = {**study.reference, **values}
-    return out
+    arms = (POLICY, REFERENCE) if study.target == "effect" else (None,)
+
+    def point(i: int) -> tuple[int, str | None]:
+        at, arm = divmod(i, len(arms))
+        return at, arms[arm]
+
+    def params(i: int) -> dict[str, Any]:
+        at, arm = point(i)
+        row = {name: kind(v) for name, kind, v in zip(names, kinds, values[at], strict=True)}
+        if arm == POLICY:
+            return {**study.policy, **row}
+        if arm == REFERENCE:
+            return {**study.reference, **{k: v for k, v in row.items() if k not in levers}}
+        return {**study.reference, **row}
+
+    def index(name: str) -> int | None:
+        head, _, arm = name.partition("-")
+        if not (head[:1] == "p" and head[1:].isdigit() and (arm or None) in arms):
+            return None
+        return int(head[1:]) * len(arms) + arms.index(arm or None)
+
+    return Scenarios(len(values) * len(arms), lambda i: point_name(*point(i)), params, index,
+                     {"design": f"the {len(values):,} sample points of samples.parquet"
+                                + (", policy and reference arm of each" if len(arms) == 2
+                                   else "")})
 
 
 def evaluate(study: Study, unit: np.ndarray, out: Path, *, task=None, backend: str = "processes",

@@ -9,8 +9,6 @@ what the estimator gives a factor without influence.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from simulation.sensitivity.study import Study
@@ -44,13 +42,6 @@ def value_matrix(study: Study, unit: np.ndarray) -> np.ndarray:
     """Factor values as an ``(n, D)`` float array (the dummy column dropped)."""
     columns = [f.value(unit[:, j]) for j, f in enumerate(study.factors)]
     return np.column_stack(columns).astype(float) if columns else np.empty((len(unit), 0))
-
-
-def factor_values(study: Study, unit: np.ndarray) -> list[dict[str, Any]]:
-    """Each sample point's factor values by name, as plain ints and floats."""
-    kinds = [f.kind for f in study.factors]
-    return [{f.name: kind(v) for f, kind, v in zip(study.factors, kinds, row, strict=True)}
-            for row in value_matrix(study, unit)]
 
 
 def rows_per_unit(study: Study) -> int:
