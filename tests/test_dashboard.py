@@ -340,3 +340,20 @@ def test_every_preset_value_lies_on_its_sliders_steps():
             low, _ = controls.slider_range(p)
             steps = (params.get(p.name, p.default) - low) / controls.slider_step(p)
             assert steps == pytest.approx(round(steps), abs=1e-6), (name, p.name)
+
+
+def test_the_download_note_and_seed_box_follow_the_run():
+    session, rc = render()
+
+    def note():
+        return " ".join(w.unsafe_innerHTML or "" for w in rc.find(HTMLWidget).widgets
+                        if "The files run" in (w.unsafe_innerHTML or ""))
+
+    assert "The files run 1 year (to month 12)" in note()
+    for _ in range(13):
+        button(rc, "Step").click()
+    assert "The files run 2 years (to month 24)" in note() and "inside a year" in note()
+    session.set_seed(7)  # from elsewhere (another tab of the same browser)
+    session.set_seed(8)
+    button(rc, "Reset").click()
+    assert seed_box(rc).v_model == "8"

@@ -181,7 +181,7 @@ def Controls(own: Session, control_rev, sync):
         return
     solara.Select("Preset", values=list(controls.PRESETS), value=s.preset,
                   on_value=_guard(own, "preset", own.apply_preset, sync))
-    SeedBox(own, sync)
+    SeedBox(own, s.seed, sync).key(f"seed-{s.seed}")  # a new seed in use: a new box
     if own.needs_predictions:
         Predictions(own, dict(own.predictions), sync)
     with solara.Row(style={"flex-wrap": "wrap"}):
@@ -197,7 +197,7 @@ def Controls(own: Session, control_rev, sync):
         f"Speed: slow {SPEEDS['slow']:g}, normal {SPEEDS['normal']:g}, fast up to "
         f"{SPEEDS['fast']:g} months a second. Any change pauses and restarts both models "
         "at month 0 on the same seed."))
-    Downloads(own)
+    Downloads(own, own.whole_years(), own.steps % 12 != 0)
     for group, members in controls.group_parameters().items():
         Group(own, s, group, members, sync, expand=group == "Funding and incentives")
 
@@ -220,9 +220,9 @@ def Group(own: Session, s, group: str, members, sync, expand: bool = False):
 
 
 @solara.component
-def SeedBox(own: Session, sync):
-    """The seed: whole numbers only; anything else is refused here, with the reason."""
-    text, set_text = solara.use_state(str(own.settings.seed), key=str(own.settings.seed))
+def SeedBox(own: Session, seed: int, sync):
+    """The seed in use: whole numbers only; anything else is refused here, with the reason."""
+    text, set_text = solara.use_state(str(seed))
     problem, set_problem = solara.use_state("")
 
     def submit(value: str):
@@ -244,9 +244,8 @@ def SeedBox(own: Session, sync):
 
 
 @solara.component
-def Downloads(own: Session):
-    """Both columns as scenario files, and what they reproduce."""
-    years = own.whole_years()
+def Downloads(own: Session, years: int, inside_a_year: bool):
+    """Both columns as scenario files (``years`` long), and what they reproduce."""
     for which, text in (("policy", "with the levers"), ("baseline", "baseline")):
         solara.FileDownload(lambda which=which: own.scenario_file(which).encode("utf-8"),
                             filename=f"dashboard_{which}.toml",
@@ -254,7 +253,7 @@ def Downloads(own: Session):
     note = (f"<code>iesim run</code> on each file, with its seed, reproduces that column at the end of "
             f"every whole year; the difference is the first file's numbers minus the second's. "
             f"The files run {years} year{'s' if years > 1 else ''} (to month {12 * years}).")
-    if own.steps % 12:
+    if inside_a_year:
         note += " The page is inside a year now: its numbers are not in the files' yearly results."
     solara.HTML(tag="div", classes=["iesim-help"], unsafe_innerHTML=note)
 

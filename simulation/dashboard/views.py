@@ -243,11 +243,12 @@ class Views:
         for bars in self.field_bars:
             self.side.animate(*bars)
         fields.set_xticks(x, FIELDS)
-        fields.set_ylim(0, 1)
+        fields.set_ylim(0, 1.3)  # room above the bars for the legend
+        fields.set_yticks(np.linspace(0, 1, 6))
         fields.legend(handles=[Patch(facecolor=GREY, label="with the levers"),
                                Patch(facecolor="white", edgecolor=GREY, hatch="//",
                                      label="baseline")],
-                      fontsize=8, loc="upper right", framealpha=0.8)
+                      fontsize=8, loc="upper center", ncols=2, framealpha=0.8)
 
     def _network(self) -> None:
         fig = Figure(figsize=(4.8, 4.8), dpi=DPI)
@@ -351,6 +352,8 @@ class Views:
                                               edgecolor="white", lw=0, alpha=0.85))
             bottom = top
         self.side.animate(*self.stack)
+        self.side.animated.remove(self.budget_line)  # the budget line over the stack
+        self.side.animated.append(self.budget_line)
         budget = self.twin.policy.p["fund_budget"] * months
         self.budget_line.set_data(months, budget)
         self._grow(ax, "money", max(10.0, _finite_max(bottom, budget)), self.side)
