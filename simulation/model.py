@@ -147,8 +147,10 @@ class IndustryEducationModel(mesa.Model):
     def _nominal_values(self, firm: Firm) -> np.ndarray:
         """The yearly value each partnership kind is meant to bring a firm (before experience).
 
-        Placement: its interns' value, ``intern_value x placement_months x`` the
-        base's slots (``base_placement_slots`` times the firm's size).
+        Placement: its interns' net value, ``(intern_value - intern_cost) x
+        placement_months x`` the base's slots (``base_placement_slots`` times the
+        firm's size), plus ``hire_value`` for each intern it expects to hire: as
+        many as it has slots, at most its yearly openings.
         Co-curriculum: the training saved on hires from one partner university,
         ``co_curriculum_hire_value x`` the firm's yearly openings shared among
         the universities teaching its field.  Joint research: ``research_value``.
@@ -161,8 +163,9 @@ class IndustryEducationModel(mesa.Model):
                     * (firm.sector in FIELDS_TAUGHT["comprehensive"]))
         openings = firm.positions * max(0.0, p["job_replacement_rate"] + p[f"sector_growth_{field}"])
         values = np.zeros(len(KINDS))
-        values[PLACEMENT] = (p["intern_value"] * p["placement_months"]
-                             * placements.slot_count(p["base_placement_slots"], firm.size))
+        slots = placements.slot_count(p["base_placement_slots"], firm.size)
+        values[PLACEMENT] = ((p["intern_value"] - p["intern_cost"]) * p["placement_months"] * slots
+                             + p["hire_value"] * min(slots, openings))
         values[CO_CURRICULUM] = p["co_curriculum_hire_value"] * openings / max(teaching, 1)
         values[JOINT_RESEARCH] = p["research_value"]
         return values

@@ -286,7 +286,10 @@ _DECLARATIONS = [
     _p("cultural_distance", "partnerships", "cultural_distance", 0.3, 0.0, 2.0, "cost share",
        "extra coordination cost from academia-industry cultural distance"),
     _p("intern_value", "partnerships", "intern_value", 1.5, 0.0, 100.0, "kCNY per month",
-       "value to the host of one intern-month"),
+       "output one intern-month brings the host (before the intern's allowance and supervision)"),
+    _p("intern_cost", "partnerships", "intern_cost", 2.0, 0.0, 100.0, "kCNY per month",
+       "what one intern-month costs the host: the intern's allowance and the supervisor's time "
+       "(hosts recoup the difference by hiring interns they have seen at work)"),
     _p("hire_value", "partnerships", "hire_value", 25.0, 0.0, 1000.0, "kCNY per hire",
        "value to a firm of a hire with perfect match (scaled by match quality)"),
     _p("co_curriculum_hire_value", "partnerships", "co_curriculum_hire_value", 15.0, 0.0,
@@ -326,7 +329,7 @@ _DECLARATIONS = [
     _p("turnover_trust_loss", "partnerships", "turnover_trust_loss", 0.3, 0.0, 1.0, "share",
        "share of a partnership's trust that leaves with its key contact (the rest is carried "
        "by the institution and passes to a successor)"),
-    _p("institution_trust_rate", "partnerships", "institution_trust_rate", 0.0, 0.0, 10.0,
+    _p("institution_trust_rate", "partnerships", "institution_trust_rate", 0.5, 0.0, 10.0,
        "per year", "rate at which a partnership's trust passes from its key contact to the "
        "institution (agreements, routines, other staff): the share a departing contact takes "
        "is turnover_trust_loss x exp(-rate x years since signing); 0: the contact holds it all"),
@@ -581,6 +584,11 @@ _PLAUSIBLE: dict[str, tuple[float, float, str]] = {
     "cost_joint_research": (60.0, 140.0, KTP + "; widened"),
     "cultural_distance": (0.15, 0.6, HALF_TWICE),
     "intern_value": (0.75, 3.0, HALF_TWICE),
+    "intern_cost": (1.0, 3.0, "assumption: an allowance of about 1-2.5 kCNY a month (Chinese "
+                    "rules ask 80% of a probation wage for vocational post internships) plus "
+                    "supervision; apprenticeship studies find most employers carry a net cost "
+                    "to the end of training (Hogarth et al. 2017, Empirical Research in "
+                    "Vocational Education and Training 9:7)"),
     "hire_value": (12.5, 50.0, HALF_TWICE),
     "co_curriculum_hire_value": (7.5, 30.0, HALF_TWICE),
     "research_value": (80.0, 140.0, AROUND),

@@ -5,8 +5,8 @@ Host capacity is what limits placements.  A firm supervises
 each internship base (active placement partnership) adds
 ``base_placement_slots`` times the firm's size for its partner university's
 students, raised by a placement subsidy ``s`` in proportion
-``1 + s / (intern_value x placement_months)`` (the subsidy over what an
-intern is worth to the host).  Once a year each base takes final-year
+``1 + s / (intern_cost x placement_months)`` (the subsidy over what hosting
+an intern costs the host).  Once a year each base takes final-year
 students of its university for ``placement_months``: into its own slots
 first, then into the firm's ordinary slots.  Programmes that make an
 internship part of the degree (``internship_programme_share`` of
@@ -89,13 +89,13 @@ def _place(model, rows: np.ndarray, firm) -> None:
 def base_slots(model) -> np.ndarray:
     """(n_firms,) interns an internship base of each firm takes from its partner university.
 
-    ``base_placement_slots x size x (1 + s / (intern_value x placement_months))``
+    ``base_placement_slots x size x (1 + s / (intern_cost x placement_months))``
     with ``s`` the fund's placement subsidy (0 without a fund), halves rounded up.
     """
     p = model.p
     s = p["fund_placement_subsidy"] if p["fund_budget"] > 0 else 0.0
-    value = p["intern_value"] * p["placement_months"]
-    gain = 1.0 + (s / value if value > 0 else 0.0)
+    cost = p["intern_cost"] * p["placement_months"]
+    gain = 1.0 + (s / cost if cost > 0 else 0.0)
     return slot_count(p["base_placement_slots"] * gain, model.firm_size)
 
 
@@ -180,7 +180,10 @@ def credit_intern_months(model) -> None:
     """Add this month's intern and research-student value to each partnership.
 
     A placement partnership is credited for its interns; a joint-research
-    partnership for its research students who are not on a placement this month.
+    partnership for its research students who are not on a placement this month:
+    each student-month the host's net value ``intern_value - intern_cost`` (the
+    student's output less allowance and supervision; negative when hosting
+    costs more than it brings in the month).
     """
     st, net = model.students, model.network
     for column, kind, extra in ((st.host, PLACEMENT, True), (st.research_host, JOINT_RESEARCH,
@@ -192,6 +195,7 @@ def credit_intern_months(model) -> None:
         pids = pids[pids >= 0]
         pids = pids[net.is_active[pids]]  # negotiations earn nothing before signing
         counts = np.bincount(pids)
+        net_value = model.p["intern_value"] - model.p["intern_cost"]
         for pid in np.flatnonzero(counts):
-            net.all[pid].realised += model.p["intern_value"] * counts[pid]
+            net.all[pid].realised += net_value * counts[pid]
             net.all[pid].served += int(counts[pid])

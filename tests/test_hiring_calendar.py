@@ -233,6 +233,6 @@ def test_base_slots_grow_with_the_placement_subsidy():
     paid = IndustryEducationModel(rng=1, fund_budget=1000.0, fund_placement_subsidy=9.0, **SMALL)
     small = next(f.index for f in plain.firms if not f.large)
     assert placements.base_slots(plain)[small] == plain.p["base_placement_slots"]
-    value = paid.p["intern_value"] * paid.p["placement_months"]
-    expected = np.floor(paid.p["base_placement_slots"] * (1 + 9.0 / value) + 0.5)
+    cost = paid.p["intern_cost"] * paid.p["placement_months"]  # what hosting costs the host
+    expected = np.floor(paid.p["base_placement_slots"] * (1 + 9.0 / cost) + 0.5)
     assert placements.base_slots(paid)[small] == expected > placements.base_slots(plain)[small]

@@ -79,7 +79,8 @@ def test_placement_subsidy_is_paid_per_student_while_the_budget_allows():
     model.run_for(4)
     placed = int((model.students.host == firm.index).sum())
     assert placed > 3
-    assert q.realised >= 9.0  # three whole subsidies (10 // 3), not all-or-nothing
+    net = model.p["intern_value"] - model.p["intern_cost"]  # each intern-month's net value
+    assert q.realised - net * q.served >= 9.0  # three whole subsidies (10 // 3), not all-or-nothing
     assert model.government.spending["grants"] == pytest.approx(9.0)
 
 
@@ -92,12 +93,13 @@ def test_research_students_on_placement_credit_only_the_placement():
     row = int(np.flatnonzero(st_.alive & (st_.university == 0) & (st_.field == 0))[0])
     st_.research_host[row] = firm.index
     st_.host[row] = firm.index
+    net = model.p["intern_value"] - model.p["intern_cost"]  # output less allowance, supervision
     placements.credit_intern_months(model)
     assert research.realised == 0.0
-    assert placement.realised == pytest.approx(model.p["intern_value"])
+    assert placement.realised == pytest.approx(net)
     st_.host[row] = -1
     placements.credit_intern_months(model)
-    assert research.realised == pytest.approx(model.p["intern_value"])
+    assert research.realised == pytest.approx(net)
 
 
 # --------------------------------------------------------- partnership choice
