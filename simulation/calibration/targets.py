@@ -46,6 +46,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from simulation.batch.specs import stable_hash
 from simulation.batch.study_checks import check_measurable, corners
 from simulation.calibration.plan import PLAN_KEYS, Plan, read_plan
 from simulation.errors import InputError
@@ -124,6 +125,14 @@ class TargetSet:
     def used(self, use: str) -> tuple[Target, ...]:
         """The targets marked ``fit`` or ``holdout``."""
         return tuple(t for t in self.targets if t.use == use)
+
+
+def calibration_hash(targets: TargetSet) -> str:
+    """Hash of what determines a calibration's numbers: fitted targets, plan, scenario."""
+    fit = [[t.name, t.kind, t.outcome, t.value, t.low, t.high, t.greater, t.lesser,
+            t.discrepancy]
+           for t in targets.used("fit")]
+    return stable_hash({"fit": fit, "plan": targets.plan.describe()})
 
 
 def load_targets(path: str | Path, quick: bool = False, every_variant: bool = False) -> TargetSet:
