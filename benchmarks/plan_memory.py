@@ -125,7 +125,7 @@ def batch_case(runs: int, sample: int, where: Path) -> None:
 
 
 def _factors():
-    from simulation.parameters import PARAMETERS
+    from simulation.model.parameters import PARAMETERS
     from simulation.sensitivity.study import Factor
 
     floats = [p for p in PARAMETERS.values() if p.plausible is not None and p.kind is float]

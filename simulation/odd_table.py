@@ -7,7 +7,7 @@ docs/ODD.md holds the table between two markers::
     <!-- parameter-table:end -->
 
 Nothing between the markers is written by hand: ``--write`` regenerates it
-from :func:`simulation.parameters.as_table`, ``--check`` fails when the file
+from :func:`simulation.model.parameters.as_table`, ``--check`` fails when the file
 and the registry disagree (run by the test suite), so the documentation
 cannot drift from the code.
 
@@ -24,7 +24,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from simulation.parameters import as_table
+from simulation.model.parameters import as_table
 
 START = "<!-- parameter-table:start -->"
 END = "<!-- parameter-table:end -->"

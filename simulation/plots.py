@@ -4,7 +4,7 @@ The notebooks hold no model logic: they run batches through the batch
 runner (:func:`run_batch`, which reuses a complete stored batch), read the
 results, and call these functions.  Effects with intervals come from
 :func:`simulation.batch.stats.comparison`, the same code ``iesim report``
-prints; the evaluation figures from :mod:`simulation.batch.evaluation_figures`.
+prints; the evaluation figures from :mod:`simulation.evaluation.figures`.
 Every figure is saved as PNG and PDF under a fixed name (:func:`save`).
 """
 
@@ -162,7 +162,7 @@ def evaluation(summary: pd.DataFrame, reference: str):
 
     The acceptability curves are pairwise, each scenario against ``reference``.
     """
-    from simulation.evaluation import curves_and_fronts, evaluate
+    from simulation.evaluation.increments import curves_and_fronts, evaluate
 
     table = evaluate(summary, reference)
     curves, fronts = curves_and_fronts(summary, table, reference)
@@ -171,7 +171,7 @@ def evaluation(summary: pd.DataFrame, reference: str):
 
 def lifetimes(models: dict[str, list]) -> pd.DataFrame:
     """Every signed partnership of each arm's models: kind, months active, ended or censored."""
-    from simulation.policy import KINDS
+    from simulation.model.policy import KINDS
 
     rows = []
     for arm, runs in models.items():

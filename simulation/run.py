@@ -17,8 +17,8 @@ import os
 from pathlib import Path
 
 from simulation.errors import InputError
-from simulation.metrics import OUTCOMES
 from simulation.model import IndustryEducationModel
+from simulation.model.metrics import OUTCOMES
 from simulation.scenarios import Scenario, load_scenario
 
 RESULT_FILES = ("timeseries.parquet", "summary.json")

@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from simulation.errors import InputError
-from simulation.parameters import BY_PATH, PARAMETERS, SECTIONS, suggest
+from simulation.model.parameters import BY_PATH, PARAMETERS, SECTIONS, suggest
 
 YEARS_RANGE = (1, 200)
 """Smallest and largest number of simulated years (files and ``iesim run --years``)."""
@@ -298,7 +298,7 @@ def _address(keys: tuple[str, ...]) -> str:
 
 
 def _suggest(word: str, known) -> str:
-    """:func:`~simulation.parameters.suggest`, skipped for words far longer than any name."""
+    """:func:`~simulation.model.parameters.suggest`, skipped for words far longer than any name."""
     return suggest(word, known) if len(word) <= 200 else ""
 
 

@@ -25,8 +25,8 @@ import numpy as np
 from scipy import stats
 
 from simulation.model import IndustryEducationModel
-from simulation.parameters import defaults
-from simulation.partnerships import REASONS
+from simulation.model.parameters import defaults
+from simulation.model.partnerships import REASONS
 from simulation.scenarios import load_scenario
 
 MASTER_SEED = 20240501

@@ -25,7 +25,7 @@ from simulation.calibration.runs import output
 from simulation.calibration.targets import TargetSet, load_targets
 from simulation.calibration.verdicts import MET, MISSED, check_table
 from simulation.errors import InputError
-from simulation.parameters import CALIBRATED_FILE, PARAMETERS, read_calibrated
+from simulation.model.parameters import CALIBRATED_FILE, PARAMETERS, read_calibrated
 from simulation.scenarios import load_scenario
 
 ROOT = Path(__file__).parents[1]

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from simulation.cli import main
-from simulation.metrics import OUTCOMES
 from simulation.model import IndustryEducationModel
+from simulation.model.metrics import OUTCOMES
 from simulation.scenarios import load_scenario
 
 SCENARIOS = sorted(Path(__file__).resolve().parents[1].joinpath("scenarios").glob("*.toml"))

@@ -19,8 +19,8 @@ from simulation.dashboard import controls, labels, registry
 from simulation.dashboard.app import Dashboard, Page
 from simulation.dashboard.session import FAILED, LIVE, Session, Settings
 from simulation.dashboard.twin import baseline_params
-from simulation.metrics import OUTCOMES
-from simulation.parameters import PARAMETERS
+from simulation.model.metrics import OUTCOMES
+from simulation.model.parameters import PARAMETERS
 from simulation.scenarios import load_scenario
 
 

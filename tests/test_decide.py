@@ -15,7 +15,7 @@ from small_world import TINY_POPULATION_TABLE
 from simulation.batch.specs import plan_runs
 from simulation.cli import main
 from simulation.decisions.study import load_decision
-from simulation.posterior import read_posterior
+from simulation.model.posterior import read_posterior
 
 ROOT = Path(__file__).parents[1]
 SCENARIOS = ROOT / "scenarios"

@@ -8,9 +8,8 @@ import math
 
 import pytest
 
-from simulation import cooperation
-from simulation.model import IndustryEducationModel
-from simulation.policy import CO_CURRICULUM, JOINT_RESEARCH, PLACEMENT
+from simulation.model import IndustryEducationModel, cooperation
+from simulation.model.policy import CO_CURRICULUM, JOINT_RESEARCH, PLACEMENT
 from tests.small_world import QUIET, SMALL
 
 

@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from simulation.batch.evaluation_figures import acceptability_figure
-from simulation.batch.evaluation_report import format_evaluation
-from simulation.evaluation import acceptability, bootstrap_icer, evaluate, frontier, quadrant
-from simulation.metrics import accumulate_evaluation, new_evaluation, reference_graduates
+from simulation.evaluation.figures import acceptability_figure
+from simulation.evaluation.increments import acceptability, bootstrap_icer, evaluate, frontier, quadrant
+from simulation.evaluation.report import format_evaluation
 from simulation.model import IndustryEducationModel
-from simulation.student_table import EMPLOYED, SEEKING
+from simulation.model.metrics import accumulate_evaluation, new_evaluation, reference_graduates
+from simulation.model.student_table import EMPLOYED, SEEKING
 from tests.small_world import SMALL
 
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from simulation.fieller import FiellerResult, describe, fieller_interval
+from simulation.evaluation.fieller import FiellerResult, describe, fieller_interval
 
 
 def correlated_pairs(seed: int, n: int, cost_mean: float, cost_sd: float, effect_mean: float,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulation.frontier import efficient_frontier
+from simulation.evaluation.frontier import efficient_frontier
 
 
 def options(names, costs, effects) -> pd.DataFrame:

@@ -6,9 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation import labour_market, placements
-from simulation.model import IndustryEducationModel
-from simulation.student_table import EMPLOYED, NONE, SEEKING
+from simulation.model import IndustryEducationModel, labour_market, placements
+from simulation.model.student_table import EMPLOYED, NONE, SEEKING
 from tests.small_world import QUIET, SMALL
 from tests.test_labour_demand import TINY, rows, seeker
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation import cooperation, graduates, labour_market
-from simulation.model import IndustryEducationModel
-from simulation.policy import CO_CURRICULUM, PLACEMENT
-from simulation.skills import match_quality
-from simulation.student_table import EMPLOYED, NONE, OUTSIDE, SEEKING, SELF_EMPLOYED
+from simulation.model import IndustryEducationModel, cooperation, graduates, labour_market
+from simulation.model.policy import CO_CURRICULUM, PLACEMENT
+from simulation.model.skills import match_quality
+from simulation.model.student_table import EMPLOYED, NONE, OUTSIDE, SEEKING, SELF_EMPLOYED
 
 TINY = dict(
     n_students=60, n_technical_universities=1, n_art_schools=0, n_comprehensive_universities=0,

@@ -16,12 +16,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulation.agents import Student
-from simulation.metrics import OUTCOMES
 from simulation.model import IndustryEducationModel
-from simulation.partnerships import ACTIVE, ENDED
-from simulation.policy import KINDS
-from simulation.student_table import EMPLOYED, NONE, OUTSIDE, STATUS_NAMES, STUDYING
+from simulation.model.agents import Student
+from simulation.model.metrics import OUTCOMES
+from simulation.model.partnerships import ACTIVE, ENDED
+from simulation.model.policy import KINDS
+from simulation.model.student_table import EMPLOYED, NONE, OUTSIDE, STATUS_NAMES, STUDYING
 from tests import small_world
 
 # the shared small world; graduates leave early, so rows are recycled within the run

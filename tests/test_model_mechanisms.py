@@ -15,13 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from simulation import cooperation, curriculum, labour_market, monitoring
-from simulation.agents import Student
-from simulation.model import IndustryEducationModel
-from simulation.partnerships import trust_target, update_trust
-from simulation.policy import CO_CURRICULUM, JOINT_RESEARCH, KINDS, PLACEMENT, Levers, firm_net_cost
-from simulation.skills import learn, match_quality, rms_gap
-from simulation.student_table import EMPLOYED, SEEKING, SELF_EMPLOYED, STUDYING
+from simulation.model import IndustryEducationModel, cooperation, curriculum, labour_market, monitoring
+from simulation.model.agents import Student
+from simulation.model.partnerships import trust_target, update_trust
+from simulation.model.policy import CO_CURRICULUM, JOINT_RESEARCH, KINDS, PLACEMENT, Levers, firm_net_cost
+from simulation.model.skills import learn, match_quality, rms_gap
+from simulation.model.student_table import EMPLOYED, SEEKING, SELF_EMPLOYED, STUDYING
 from tests.small_world import N_UNIS, QUIET, SMALL
 
 

@@ -9,7 +9,7 @@ import pytest
 from simulation import figures
 from simulation.batch.stats import comparison
 from simulation.batch.store import ResultsStore
-from simulation.evaluation import evaluate
+from simulation.evaluation.increments import evaluate
 
 # Ten notebooks run once for the module at QUICK size; on a shared 2-core machine that can
 # exceed the suite's default timeout, so the module has a generous guard of its own.

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from simulation import number_format as nf
-from simulation.fieller import FiellerResult, describe
+from simulation.evaluation.fieller import FiellerResult, describe
 
 
 @pytest.mark.parametrize(("x", "text"), [

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from simulation import odd_table
-from simulation.metrics import OUTCOMES
-from simulation.parameters import PARAMETERS, as_table
-from simulation.policy import LEVERS
+from simulation.model.metrics import OUTCOMES
+from simulation.model.parameters import PARAMETERS, as_table
+from simulation.model.policy import LEVERS
 
 ROOT = Path(__file__).resolve().parent.parent
 ODD = ROOT / "docs" / "ODD.md"

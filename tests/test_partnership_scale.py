@@ -8,11 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulation import cooperation, curriculum, placements
-from simulation.model import IndustryEducationModel
-from simulation.policy import CO_CURRICULUM, JOINT_RESEARCH, KINDS, PLACEMENT
-from simulation.skills import match_quality
-from simulation.student_table import STUDYING
+from simulation.model import IndustryEducationModel, cooperation, curriculum, placements
+from simulation.model.policy import CO_CURRICULUM, JOINT_RESEARCH, KINDS, PLACEMENT
+from simulation.model.skills import match_quality
+from simulation.model.student_table import STUDYING
 from tests.small_world import QUIET, SMALL
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation.skills import FIELDS
+from simulation.model.skills import FIELDS
 from tests.paired_runs import interval, mean, paired, runs
 
 pytestmark = pytest.mark.slow

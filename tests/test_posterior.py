@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from simulation.errors import InputError
-from simulation.parameters import PARAMETERS, POSTERIOR_FILE, posterior_draws
-from simulation.posterior import joint_draws, read_posterior
+from simulation.model.parameters import PARAMETERS, POSTERIOR_FILE
+from simulation.model.posterior import joint_draws, posterior_draws, read_posterior
 
 
 def test_the_posterior_ships_beside_the_calibrated_defaults():

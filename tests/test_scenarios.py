@@ -19,7 +19,7 @@ import pytest
 
 from simulation import cli
 from simulation.errors import InputError
-from simulation.parameters import BY_PATH, PARAMETERS, SECTIONS, Parameter, defaults
+from simulation.model.parameters import BY_PATH, PARAMETERS, SECTIONS, Parameter, defaults
 from simulation.scenarios import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,7 +17,7 @@ from small_world import TINY_POPULATION_TABLE
 
 from simulation.batch import ModelTask
 from simulation.cli import main
-from simulation.parameters import PARAMETERS
+from simulation.model.parameters import PARAMETERS
 from simulation.sensitivity import Factor, Study, load_study, run_study
 from simulation.sensitivity.indices import COLUMNS
 from simulation.sensitivity.sampling import nested_sizes, unit_sample

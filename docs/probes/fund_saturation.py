@@ -17,7 +17,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from simulation.model import IndustryEducationModel  # noqa: E402
-from simulation.parameters import defaults  # noqa: E402
+from simulation.model.parameters import defaults  # noqa: E402
 from simulation.scenarios import load_scenario  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]

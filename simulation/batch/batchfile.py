@@ -12,7 +12,7 @@ A batch file has a ``[batch]`` table and either a list of scenario files or a
     reference = "baseline"   # scenario the others are compared with (paired differences)
     outcomes = ["employment_rate_12m", ...]   # summaries to keep (default: all)
     report = ["employment_rate_12m", ...]     # outcomes in tables, figure and --ci-width
-                                              # (default: simulation.metrics.MAIN_OUTCOMES)
+                                              # (default: simulation.model.metrics.MAIN_OUTCOMES)
     keep_timeseries = false  # also store every run's monthly outcomes
     common_random_numbers = true
     max_replicates = 200     # cap for --ci-width
@@ -56,7 +56,7 @@ from simulation.batch.plan import Plan
 from simulation.batch.runner import plan_runs, stable_hash
 from simulation.batch.study_checks import check_measurable
 from simulation.errors import InputError
-from simulation.parameters import PARAMETERS, suggest
+from simulation.model.parameters import PARAMETERS, suggest
 from simulation.scenarios import check_population, load_scenario, read_toml, scenario_from_dict
 
 BATCH_KEYS = {
@@ -164,7 +164,7 @@ class Batch:
 
 def known_outcomes() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(all outcome names, main outcome names) of the iesim model."""
-    from simulation.metrics import MAIN_OUTCOMES, OUTCOMES
+    from simulation.model.metrics import MAIN_OUTCOMES, OUTCOMES
 
     return tuple(OUTCOMES), tuple(MAIN_OUTCOMES)
 

@@ -23,7 +23,7 @@ import pandas as pd
 
 from simulation import number_format as nf
 from simulation.batch.report import outcome_unit
-from simulation.evaluation import EFFECTS, MIN_BOOTSTRAP_PAIRS, NOT_ESTIMABLE
+from simulation.evaluation.increments import EFFECTS, MIN_BOOTSTRAP_PAIRS, NOT_ESTIMABLE
 
 HEADLINE = ("employment_rate_6m", "employment_rate_12m", "matched_employment_share",
             "placement_coverage", "partnership_survival_3y")
@@ -122,7 +122,7 @@ def build(name: str, reference: str, table: pd.DataFrame, evaluation: pd.DataFra
         reference: the scenario every option is paired with.
         table: :func:`simulation.batch.stats.comparison` with ``reference``, holding
             ``outcomes``.
-        evaluation: :func:`simulation.evaluation.evaluate` (None or empty: no costs).
+        evaluation: :func:`simulation.evaluation.increments.evaluate` (None or empty: no costs).
         outcomes: the headline outcomes (see :func:`headline`).
         parameters: probabilities over parameter uncertainty, from a decision study.
     """

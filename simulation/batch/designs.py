@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from simulation.errors import InputError
-from simulation.parameters import BY_PATH, PARAMETERS, Parameter, suggest
+from simulation.model.parameters import BY_PATH, PARAMETERS, Parameter, suggest
 from simulation.scenarios import load_scenario
 
 METHODS = ("full_factorial", "latin_hypercube")

@@ -29,13 +29,13 @@ def iesim_task(outcomes: tuple[str, ...] | None = None, keep_timeseries: bool = 
     Raises:
         ValueError: an outcome name the model does not report.
     """
-    from simulation.metrics import OUTCOMES
     from simulation.model import IndustryEducationModel
+    from simulation.model.metrics import OUTCOMES
 
     unknown = [name for name in outcomes or () if name not in OUTCOMES]
     if unknown:
         raise ValueError(f"iesim_task: unknown outcome {unknown[0]!r} (outcomes are listed in "
-                         "simulation.metrics.OUTCOMES)")
+                         "simulation.model.metrics.OUTCOMES)")
 
     series = partial(model_timeseries, columns=outcomes) if keep_timeseries else None
     return ModelTask(factory=IndustryEducationModel, outcomes=model_outcomes,

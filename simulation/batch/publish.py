@@ -116,8 +116,8 @@ def _evaluation(summary, reference, args, root, batch_wtp, figures) -> _Evaluati
     """Evaluate against ``reference`` and write the tidy tables (empty when nothing to do)."""
     if reference is None or summary is None or len(summary) == 0:
         return _Evaluation()
-    from simulation.batch.evaluation_report import format_alternative, format_evaluation
-    from simulation.evaluation import DEFAULT_WTP, curves_and_fronts, evaluate
+    from simulation.evaluation.increments import DEFAULT_WTP, curves_and_fronts, evaluate
+    from simulation.evaluation.report import format_alternative, format_evaluation
 
     wtp = args.wtp if args.wtp is not None else (batch_wtp if batch_wtp is not None
                                                  else DEFAULT_WTP)
@@ -137,7 +137,7 @@ def _evaluation(summary, reference, args, root, batch_wtp, figures) -> _Evaluati
                             ("frontier", fronts)):
             result.written += _write_tidy(frame, root / name)
         if figures:
-            from simulation.batch.evaluation_figures import draw_all
+            from simulation.evaluation.figures import draw_all
 
             result.written += draw_all(summary, table, curves, fronts, reference, root)
     except OSError as exc:
@@ -163,7 +163,7 @@ def finite_measures(summary):
     import numpy as np
 
     from simulation.batch.study_checks import nan_reason
-    from simulation.evaluation import EFFECTS, PERSPECTIVES
+    from simulation.evaluation.increments import EFFECTS, PERSPECTIVES
 
     measures = [m for m in (*EFFECTS, *PERSPECTIVES.values()) if m in summary.columns]
     if not measures:

@@ -11,8 +11,8 @@ from simulation.errors import InputError
 
 
 def outcome_unit(name: str) -> str:
-    """The unit :mod:`simulation.metrics` declares for outcome ``name`` ("" if none)."""
-    from simulation.metrics import OUTCOMES
+    """The unit :mod:`simulation.model.metrics` declares for outcome ``name`` ("" if none)."""
+    from simulation.model.metrics import OUTCOMES
 
     outcome = OUTCOMES.get(name)
     return outcome.unit if outcome is not None else ""

@@ -7,7 +7,7 @@ are validated by their own loaders, which call these checks, so that
 * :func:`quick_table`: the ``quick`` section that ``--quick`` uses is checked
   whether or not ``--quick`` is given (unknown keys, values out of range);
 * :func:`check_measurable`: an outcome the runs are too short to measure
-  (:func:`simulation.metrics.minimum_years`) is refused up front;
+  (:func:`simulation.model.metrics.minimum_years`) is refused up front;
 * :func:`check_factor_populations`: a factor whose range reaches a population
   the model cannot run (no university, no firm) is refused up front, as a
   batch design point is (:func:`simulation.scenarios.check_population`).
@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from simulation.errors import InputError
-from simulation.parameters import BY_PATH, PARAMETERS, suggest
+from simulation.model.parameters import BY_PATH, PARAMETERS, suggest
 from simulation.scenarios import POPULATION_GROUPS, scenario_from_dict
 
 
@@ -65,7 +65,7 @@ def quick_population(quick: Mapping[str, Any], where: str, source: str) -> dict[
 
 def horizon_reason(name: str) -> str:
     """Why outcome ``name`` needs more than a year of simulated time, in words."""
-    from simulation.metrics import COHORT, OUTCOMES
+    from simulation.model.metrics import COHORT, OUTCOMES
 
     outcome = OUTCOMES[name]
     if outcome.kind == COHORT:
@@ -98,7 +98,7 @@ def check_measurable(outcomes: Iterable[tuple[str, str]], years: int, years_key:
     Raises:
         InputError: naming the outcome's key, the years it needs and why.
     """
-    from simulation.metrics import minimum_years
+    from simulation.model.metrics import minimum_years
 
     params = list(params)
     for name, key in outcomes:
@@ -159,7 +159,7 @@ def check_factor_populations(factors, keys: Mapping[str, str], where: str,
 
 def nan_reason(name: str) -> str:
     """Why outcome ``name`` can come out without a value (NaN) in a run long enough for it."""
-    from simulation.metrics import OUTCOMES
+    from simulation.model.metrics import OUTCOMES
 
     outcome = OUTCOMES.get(name)
     if outcome is None:

@@ -26,7 +26,7 @@ def validate_file(path, allow_function: bool = False) -> str:
     try:
         data = read_toml(path)
         if "values" in data and "target" not in data:
-            from simulation.parameters import PARAMETERS, read_calibrated
+            from simulation.model.parameters import PARAMETERS, read_calibrated
 
             read_calibrated(path, PARAMETERS)
             return "calibrated values"

@@ -13,6 +13,6 @@
 - :mod:`~simulation.calibration.report`: ``calibrated.toml``, figures and ``report.md``;
 - :mod:`~simulation.calibration.command`: ``iesim calibrate``.
 
-The registry (:mod:`simulation.parameters`) reads ``calibration/calibrated.toml``; see
+The registry (:mod:`simulation.model.parameters`) reads ``calibration/calibrated.toml``; see
 ``calibration/README.md``.
 """

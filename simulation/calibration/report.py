@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from simulation.batch.study_dir import minutes
+from simulation.calibration.targets import calibration_hash
+from simulation.calibration.validation import VALID_SHARE, WITHIN
 from simulation.calibration.verdicts import counts
 
 FIGURES = ("targets.png", "posterior.png", "predictive.png", "validation.png")
@@ -20,13 +22,13 @@ def write_calibrated(result) -> str:
     fitted = ", ".join(f'"{t.name}"' for t in targets.used("fit"))
     lines = [
         "# Calibrated defaults of the no-policy baseline. The registry",
-        "# (simulation/parameters.py) reads [values] as these parameters' defaults.",
+        "# (simulation/model/parameters.py) reads [values] as these parameters' defaults.",
         f"# Written by `iesim calibrate {targets.source} --out {result.out}`",
         f"# on {dt.date.today().isoformat()}; its report is report.md beside this file.",
         "",
         "[calibration]",
         f'targets = "{Path(targets.source).name}"',
-        f'hash = "{_hash(result)}"',
+        f'hash = "{calibration_hash(result.targets)}"',
         f"fitted = [{fitted}]",
         f'method = "history matching with Gaussian-process emulators ({len(set(result.waves["wave"]))} '
         f'waves), emulator posterior, confirmed on the model"',
@@ -42,12 +44,6 @@ def write_calibrated(result) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _hash(result) -> str:
-    from simulation.calibration.run import calibration_hash
-
-    return calibration_hash(result.targets)
-
-
 def draw(result) -> list[Path]:
     """Write the figures into ``out/figures``; return their paths."""
     import matplotlib
@@ -57,8 +53,6 @@ def draw(result) -> list[Path]:
 
     folder = result.out / "figures"
     folder.mkdir(parents=True, exist_ok=True)
-    from simulation.calibration.validation import validation_figure
-
     paths = []
     painters = (targets_figure, posterior_figure, predictive_figure, validation_figure)
     for name, painter in zip(FIGURES, painters, strict=True):
@@ -155,10 +149,8 @@ def predictive_figure(result, plt):
 
 def report(result) -> str:
     """The calibration's report as Markdown."""
-    from simulation.calibration.validation import report_lines
-
     lines = [*_head(result), *_targets_section(result), *_posterior_section(result),
-             *_predictive_section(result), *report_lines(result)]
+             *_predictive_section(result), *_validation_section(result)]
     if result.warnings:
         lines += ["## Warnings", "", *[f"- {w}" for w in result.warnings], ""]
     return "\n".join(lines)
@@ -299,3 +291,57 @@ def _sessions(seconds: list[float]) -> str:
         return ""
     return (f" over {len(seconds)} sessions ({', '.join(minutes(s) for s in seconds)}; "
             "a resumed session reuses the stored runs)")
+
+
+def _validation_section(result) -> list[str]:
+    """The report's emulator-validation section."""
+    table = result.validation
+    lines = ["## Emulator validation", "",
+             "Each wave's emulators against design points they were not trained on: the next "
+             "wave's runs, and for the last wave the confirmation runs of posterior points. "
+             "A point's standardised error is its runs' mean minus the emulator's mean, over "
+             "the emulator's sd and the sd of that mean; the emulators validate when at least "
+             f"{VALID_SHARE:.0%} of the points lie within 3 sd (Pukelsheim's three-sigma rule). "
+             "A wave whose emulators fail still rules out space; the warnings below say so.",
+             ""]
+    if table.empty:
+        return lines + ["No held-back runs: one wave and no confirmation runs of posterior "
+                        "points, so no emulator was validated.", ""]
+    lines += ["| wave | held back | target | points | within 3 sd | RMSE | validated |",
+              "|---|---|---|---|---|---|---|"]
+    for r in table.itertuples():
+        lines.append(f"| {r.wave} | {r.held_back} | {r.target} | {r.points} | "
+                     f"{r.within_3sd:.0%} | {r.rmse:.3g} | "
+                     f"{'yes' if r.validated else '**no**'} |")
+    return lines + ["", "![validation](figures/validation.png)", ""]
+
+
+def validation_figure(result, plt):
+    """Emulated against run values of every held-back point, per target and wave."""
+    points = result.validation_points
+    names = list(dict.fromkeys(points["target"])) if len(points) else ["(none)"]
+    fig, axes = grid(len(names), plt, height=2.6)
+    colours = plt.get_cmap("viridis")
+    waves = sorted(set(points["wave"])) if len(points) else []
+    for ax, name in zip(axes, names, strict=False):
+        mine = points[points["target"] == name] if len(points) else points
+        for i, wave in enumerate(waves):
+            w = mine[mine["wave"] == wave]
+            ax.errorbar(w["run_mean"], w["predicted"], yerr=WITHIN * w["sd"], fmt="o", ms=2.5,
+                        lw=0.5, alpha=0.7, color=colours(i / max(1, len(waves) - 1)),
+                        label=f"wave {wave}: {w['held_back'].iloc[0]}" if len(w) else None)
+        if len(mine):
+            values = np.concatenate([mine["run_mean"], mine["predicted"]])
+            values = values[np.isfinite(values)]
+            if len(values):
+                ax.plot([values.min(), values.max()], [values.min(), values.max()], "k-", lw=0.7)
+        ax.set_title(name, fontsize=8)
+        ax.set_xlabel("runs' mean", fontsize=7)
+        ax.set_ylabel("emulated (3 sd bars)", fontsize=7)
+        ax.tick_params(labelsize=7)
+    if waves:
+        axes[0].legend(fontsize=6)
+    fig.suptitle("Emulator validation: each held-back point's emulated value (bars: 3 sd) "
+                 "against its runs' mean; black: equality", fontsize=8)
+    fig.tight_layout()
+    return fig

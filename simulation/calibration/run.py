@@ -44,7 +44,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulation.batch.specs import stable_hash
 from simulation.batch.store import write_atomically
 from simulation.batch.study_checks import nan_reason
 from simulation.batch.study_dir import claim, record_session, settle
@@ -59,7 +58,7 @@ from simulation.calibration.posterior import (
     pooled_log_likelihood,
 )
 from simulation.calibration.runs import evaluate, parameter_values, point_means, run_variance
-from simulation.calibration.targets import Target, TargetSet
+from simulation.calibration.targets import Target, TargetSet, calibration_hash
 from simulation.calibration.verdicts import MISSED, check_table
 from simulation.errors import InputError
 
@@ -84,14 +83,6 @@ class CalibrationResult:
     warnings: list[str] = field(default_factory=list)
     validation: pd.DataFrame = field(default_factory=pd.DataFrame)
     validation_points: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-
-def calibration_hash(targets: TargetSet) -> str:
-    """Hash of what determines a calibration's numbers: fitted targets, plan, scenario."""
-    fit = [[t.name, t.kind, t.outcome, t.value, t.low, t.high, t.greater, t.lesser,
-            t.discrepancy]
-           for t in targets.used("fit")]
-    return stable_hash({"fit": fit, "plan": targets.plan.describe()})
 
 
 def calibrate(targets: TargetSet, out: str | Path, *, resume: bool = False, replan: bool = False,

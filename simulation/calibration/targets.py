@@ -9,7 +9,7 @@ ordering of two outcomes (a pattern)::
 
     [[target]]
     name = "employment_6m"
-    outcome = "employment_rate_6m"           # a model outcome (simulation.metrics.OUTCOMES)
+    outcome = "employment_rate_6m"           # a model outcome (simulation.model.metrics.OUTCOMES)
     value = 0.91
     low = 0.88                               # the acceptable range ...
     high = 0.94
@@ -46,10 +46,11 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from simulation.batch.specs import stable_hash
 from simulation.batch.study_checks import check_measurable, corners
 from simulation.calibration.plan import PLAN_KEYS, Plan, read_plan
 from simulation.errors import InputError
-from simulation.parameters import suggest
+from simulation.model.parameters import suggest
 from simulation.scenarios import load_scenario, read_toml
 
 NEVER_FIT = ("matched_employment_share", "out_of_field_share", "intern_conversion_rate")
@@ -126,6 +127,14 @@ class TargetSet:
         return tuple(t for t in self.targets if t.use == use)
 
 
+def calibration_hash(targets: TargetSet) -> str:
+    """Hash of what determines a calibration's numbers: fitted targets, plan, scenario."""
+    fit = [[t.name, t.kind, t.outcome, t.value, t.low, t.high, t.greater, t.lesser,
+            t.discrepancy]
+           for t in targets.used("fit")]
+    return stable_hash({"fit": fit, "plan": targets.plan.describe()})
+
+
 def load_targets(path: str | Path, quick: bool = False, every_variant: bool = False) -> TargetSet:
     """Read and validate a target file (see the module docstring).
 
@@ -138,7 +147,7 @@ def load_targets(path: str | Path, quick: bool = False, every_variant: bool = Fa
     Raises:
         InputError: for any bad input, naming the file and the key.
     """
-    from simulation.metrics import OUTCOMES
+    from simulation.model.metrics import OUTCOMES
 
     source = str(path)
     data = read_toml(path)

@@ -25,7 +25,7 @@ from simulation.dashboard import controls, labels, registry
 from simulation.dashboard.roompage import Predictions, RoomPage
 from simulation.dashboard.session import SPEEDS, Session
 from simulation.dashboard.twin import HEADLINES
-from simulation.metrics import OUTCOMES
+from simulation.model.metrics import OUTCOMES
 
 log = logging.getLogger("iesim.dashboard")
 if not log.handlers:  # the server's log says what happened to sessions (stderr, with Solara's)

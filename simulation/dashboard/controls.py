@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from simulation.dashboard.labels import parameter_label
-from simulation.parameters import PARAMETERS, Parameter, resolve
-from simulation.policy import LEVERS, Levers
+from simulation.model.parameters import PARAMETERS, Parameter, resolve
+from simulation.model.policy import LEVERS, Levers
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 

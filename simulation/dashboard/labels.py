@@ -2,7 +2,7 @@
 
 Nothing here declares a meaning or a unit: a slider's label is the registry
 parameter's ``meaning`` shortened (its file key goes in the tooltip), and an
-outcome's is the metric declaration's (:data:`simulation.metrics.OUTCOMES`).
+outcome's is the metric declaration's (:data:`simulation.model.metrics.OUTCOMES`).
 Shares read as percentages and their differences as percentage points;
 large numbers get thousands separators; a difference that rounds to zero
 reads "0", never "+0" or "-0.000".
@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 
-from simulation.parameters import Parameter
+from simulation.model.parameters import Parameter
 
 _ASIDE = re.compile(r"\s*\([^()]*\)")
 _TRAILING = re.compile(r"\.(\d*?)0+(?=\D|$)")

@@ -24,8 +24,8 @@ from typing import Any
 
 from simulation.dashboard import controls, labels
 from simulation.dashboard.twin import HEADLINES, baseline_params, scenario_toml, toml_value
-from simulation.metrics import OUTCOMES
-from simulation.parameters import PARAMETERS
+from simulation.model.metrics import OUTCOMES
+from simulation.model.parameters import PARAMETERS
 
 DIRECTIONS = ("up", "no change", "down")
 """What a participant predicts for each headline outcome, with the levers against the baseline."""

@@ -12,7 +12,7 @@ import solara
 from simulation.dashboard import labels, registry, room
 from simulation.dashboard.session import Session
 from simulation.dashboard.twin import HEADLINES
-from simulation.metrics import OUTCOMES
+from simulation.model.metrics import OUTCOMES
 
 log = logging.getLogger("iesim.dashboard")
 REFRESH_SECONDS = 2.0

@@ -30,7 +30,7 @@ from simulation.dashboard.engine import Engine, Frame
 from simulation.dashboard.room import DIRECTIONS
 from simulation.dashboard.twin import HEADLINES, baseline_params, scenario_toml
 from simulation.errors import InputError
-from simulation.parameters import PARAMETERS
+from simulation.model.parameters import PARAMETERS
 from simulation.scenarios import SEED_RANGE
 
 log = logging.getLogger("iesim.dashboard")

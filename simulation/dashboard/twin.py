@@ -12,14 +12,14 @@ import math
 from typing import Any
 
 from simulation.model import IndustryEducationModel
-from simulation.parameters import PARAMETERS
+from simulation.model.parameters import PARAMETERS
 
 HEADLINES = ("employment_rate_6m", "employment_rate_12m", "matched_employment_share",
              "placement_coverage", "curriculum_gap", "active_partnerships")
 """The outcomes the dashboard shows with their difference from the baseline."""
 
 COST, EFFECT = "cost_government", "employment_months"
-"""The evaluation's cost and effect measures (simulation.metrics), as ``iesim report`` uses them."""
+"""The evaluation's cost and effect measures (simulation.model.metrics), as ``iesim report`` uses them."""
 
 
 def baseline_params(params: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ most of a redraw's cost, so a month costs a fraction of a full draw.
 Policy lines are solid, the baseline's dashed; series of one panel differ by
 marker as well as colour (no meaning by colour alone); the colours are the
 Okabe-Ito palette, fixed per series.  Units come from the outcome
-declarations (:data:`simulation.metrics.OUTCOMES`).
+declarations (:data:`simulation.model.metrics.OUTCOMES`).
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from matplotlib.ticker import PercentFormatter
 from PIL import Image
 
 from simulation.dashboard.twin import Twin
-from simulation.metrics import OUTCOMES
-from simulation.policy import KINDS
-from simulation.skills import FIELDS
+from simulation.model.metrics import OUTCOMES
+from simulation.model.policy import KINDS
+from simulation.model.skills import FIELDS
 
 # Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies.
 BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, YELLOW, GREY = (

@@ -6,7 +6,8 @@ effect units per 1,000 graduates:
 
 * ``expected``: each option's expected cost and effect over the draws, its increments
   against the no-policy option (with the 2.5th and 97.5th percentiles over the draws),
-  and the incremental analysis on the expectations (:func:`simulation.frontier.efficient_frontier`);
+  and the incremental analysis on the expectations
+  (:func:`simulation.evaluation.frontier.efficient_frontier`);
 * ``acceptability``: at every willingness to pay, each option's probability of having the
   highest net benefit (the options' probabilities sum to 1), its expected net benefit and
   its expected loss, and whether it is the option chosen (highest expected net benefit);
@@ -39,7 +40,7 @@ from simulation.decisions.voi import (
     probability_best,
     variance_split,
 )
-from simulation.frontier import efficient_frontier
+from simulation.evaluation.frontier import efficient_frontier
 
 ALL = "all inputs"
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from simulation.decisions.analysis import ALL, Analysis
 from simulation.decisions.study import Decision
-from simulation.evaluation import EFFECTS
+from simulation.evaluation.increments import EFFECTS
 
 
 def _pyplot():

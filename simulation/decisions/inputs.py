@@ -19,7 +19,7 @@ A decision file's ``[uncertain]`` table names what is not known::
     calibrated = "posterior"    # every parameter the posterior draws
 
 Each draw takes one whole row of the posterior (its correlations kept,
-:func:`simulation.posterior.joint_draws`) and, independently, one value of every other
+:func:`simulation.model.posterior.joint_draws`) and, independently, one value of every other
 input from its distribution.  An integer parameter takes integers: uniform gives each
 integer in [low, high] the same chance, triangular rounds its value.
 """
@@ -36,7 +36,7 @@ import pandas as pd
 
 from simulation.batch.designs import from_unit
 from simulation.errors import InputError
-from simulation.parameters import BY_PATH, PARAMETERS, POSTERIOR_FILE, suggest
+from simulation.model.parameters import BY_PATH, PARAMETERS, POSTERIOR_FILE, suggest
 
 POSTERIOR = "posterior"
 DISTRIBUTIONS = ("uniform", "triangular")
@@ -114,7 +114,7 @@ class Uncertainty:
         draws come from their own stream of the seed (:data:`DRAW_STREAM`), apart from
         the runs' streams.
         """
-        from simulation.posterior import joint_draws
+        from simulation.model.posterior import joint_draws
 
         rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(DRAW_STREAM,)))
         frame = pd.DataFrame({"draw": np.arange(n)})
@@ -187,7 +187,7 @@ def read_uncertainty(table: Any, here: Path, source: str) -> Uncertainty:
 
 
 def _posterior(spec: Any, here: Path, source: str) -> pd.DataFrame | None:
-    from simulation.posterior import read_posterior
+    from simulation.model.posterior import read_posterior
 
     where = "uncertain.posterior"
     if spec == "none":

@@ -7,7 +7,7 @@ import pandas as pd
 
 from simulation.batch.study_dir import minutes
 from simulation.decisions.analysis import ALL
-from simulation.evaluation import EFFECTS
+from simulation.evaluation.increments import EFFECTS
 
 NOISY_MEAN = 0.25
 """Seed noise above this share of the per-draw means' variance gets a warning."""

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from simulation.decisions.study import Decision
-from simulation.metrics import EVALUATION_MEASURES
+from simulation.model.metrics import EVALUATION_MEASURES
 
 
 def scenario_name(draw: int, option: int) -> str:
@@ -44,7 +44,7 @@ def scenarios(decision: Decision, draws: pd.DataFrame) -> tuple[dict[str, dict[s
 
 
 def _plain(value, name: str):
-    from simulation.parameters import PARAMETERS
+    from simulation.model.parameters import PARAMETERS
 
     return PARAMETERS[name].kind(value)
 
@@ -71,7 +71,7 @@ def evaluate(decision: Decision, draws: pd.DataFrame, out: Path, *, task=None,
 
     Returns:
         Columns ``draw``, ``replicate``, ``option`` (its name) and the four evaluation
-        measures (:data:`simulation.metrics.EVALUATION_MEASURES`), sorted by draw,
+        measures (:data:`simulation.model.metrics.EVALUATION_MEASURES`), sorted by draw,
         replicate and option order.
 
     Raises:

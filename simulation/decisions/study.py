@@ -59,8 +59,8 @@ import numpy as np
 from simulation.batch.study_checks import check_factor_populations, quick_population, quick_table
 from simulation.decisions.inputs import Uncertainty, read_uncertainty
 from simulation.errors import InputError
-from simulation.evaluation import EFFECTS, PERSPECTIVES
-from simulation.parameters import PARAMETERS, suggest
+from simulation.evaluation.increments import EFFECTS, PERSPECTIVES
+from simulation.model.parameters import PARAMETERS, suggest
 from simulation.scenarios import (
     SEED_RANGE,
     YEARS_RANGE,
@@ -140,7 +140,7 @@ class Decision:
         seed: master seed of the draws and the runs.
         years: simulated years per run.
         perspective: ``government`` or ``societal``.
-        effect: the effect measure (a key of :data:`simulation.evaluation.EFFECTS`).
+        effect: the effect measure (a key of :data:`simulation.evaluation.increments.EFFECTS`).
         discount_rate: yearly discount rate of every run.
         willingness_to_pay: the value the report states its decision at.
         wtp_grid: the willingness-to-pay values of the curves (ascending, with the stated one).
@@ -200,7 +200,7 @@ class Decision:
 
         The measures are per 1,000 graduates of the model's reference population: the
         graduates followed at a steady state, ``tracking_months / 12`` yearly cohorts
-        (:func:`simulation.metrics.reference_graduates`); the national equivalent is the
+        (:func:`simulation.model.metrics.reference_graduates`); the national equivalent is the
         yearly graduates times as many cohorts.
         """
         months = self.fixed.get("tracking_months", PARAMETERS["tracking_months"].default)

@@ -56,7 +56,7 @@ import numpy as np
 
 from simulation.batch.study_checks import factor_keys, quick_population, quick_table
 from simulation.errors import InputError
-from simulation.parameters import suggest
+from simulation.model.parameters import suggest
 from simulation.scenarios import SEED_RANGE, YEARS_RANGE, read_toml, scenario_from_dict
 from simulation.sensitivity.study import (
     Study,
@@ -310,7 +310,7 @@ def _case(case, source):
 
 
 def _check_outcome(name, where, source):
-    from simulation.metrics import OUTCOMES
+    from simulation.model.metrics import OUTCOMES
 
     if not isinstance(name, str) or name not in OUTCOMES:
         raise InputError(source, where, f"{where} must be an outcome name; got {name!r}"

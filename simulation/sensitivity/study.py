@@ -69,7 +69,7 @@ from simulation.batch.study_checks import (
     quick_table,
 )
 from simulation.errors import InputError
-from simulation.parameters import BY_PATH, PARAMETERS, suggest
+from simulation.model.parameters import BY_PATH, PARAMETERS, suggest
 from simulation.scenarios import (
     SEED_RANGE,
     YEARS_RANGE,
@@ -653,7 +653,7 @@ def _outcomes(table, source, function) -> tuple[str, ...]:
     if len(set(names)) != len(names):
         raise InputError(source, where, f"{where} must not repeat outcomes")
     if not function:
-        from simulation.metrics import OUTCOMES
+        from simulation.model.metrics import OUTCOMES
 
         for name in names:
             if name not in OUTCOMES:

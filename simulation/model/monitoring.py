@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.policy import KINDS
-from simulation.skills import rms_gap
+from simulation.model.policy import KINDS
+from simulation.model.skills import rms_gap
 
 
 def scores(model, partnerships: list) -> np.ndarray:

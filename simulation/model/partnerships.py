@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from simulation.policy import KINDS, firm_net_cost
+from simulation.model.policy import KINDS, firm_net_cost
 
 NEGOTIATING, ACTIVE, ENDED = "negotiating", "active", "ended"
 REASONS = ("low_trust", "not_worth_cost", "grant_end", "downturn", "turnover", "no_student_value",

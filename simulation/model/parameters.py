@@ -707,21 +707,10 @@ def _with_plausible(p: Parameter) -> Parameter:
     return replace(p, plausible=(p.kind(low), p.kind(high)), plausible_source=why)
 
 
-CALIBRATED_FILE = Path(__file__).resolve().parents[1] / "calibration" / "calibrated.toml"
+CALIBRATED_FILE = Path(__file__).resolve().parents[2] / "calibration" / "calibrated.toml"
 """Calibrated defaults written by ``iesim calibrate`` (see calibration/README.md)."""
 POSTERIOR_FILE = CALIBRATED_FILE.with_name("posterior.parquet")
 """The calibration's joint posterior draws, installed beside calibrated.toml by ``make calibrate``."""
-
-
-def posterior_draws(n: int, rng) -> Any:
-    """``n`` joint draws of the calibrated parameters (whole posterior rows; a DataFrame).
-
-    See :func:`simulation.posterior.joint_draws`: the posterior's correlations are kept,
-    never independent marginals; ``rng`` is a NumPy Generator.
-    """
-    from simulation.posterior import joint_draws
-
-    return joint_draws(n, rng)
 
 
 def read_calibrated(path: str | Path, declared: dict[str, Parameter]) -> dict[str, Parameter]:

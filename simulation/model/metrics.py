@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulation.monitoring import funded_score
-from simulation.policy import KINDS
-from simulation.skills import FIELDS, rms_gap
-from simulation.student_table import EMPLOYED, OUTSIDE, SELF_EMPLOYED
+from simulation.model.monitoring import funded_score
+from simulation.model.policy import KINDS
+from simulation.model.skills import FIELDS, rms_gap
+from simulation.model.student_table import EMPLOYED, OUTSIDE, SELF_EMPLOYED
 
 COHORT, STOCK, CUMULATIVE = "cohort", "stock", "cumulative"
 
@@ -324,7 +324,7 @@ def minimum_years(name: str, params: dict | None = None) -> int:
     if outcome.kind == COHORT:
         return -(-(12 + outcome.months) // 12)
     if name == "partnership_survival_3y":
-        from simulation.parameters import PARAMETERS
+        from simulation.model.parameters import PARAMETERS
 
         seeded = (params or {}).get("seed_partnerships", PARAMETERS["seed_partnerships"].default)
         return 3 if seeded > 0 else 4

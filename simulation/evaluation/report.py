@@ -15,7 +15,8 @@ from __future__ import annotations
 import pandas as pd
 
 from simulation import number_format as nf
-from simulation.evaluation import (
+from simulation.evaluation.fieller import UNBOUNDED, FiellerResult, describe
+from simulation.evaluation.increments import (
     EFFECTS,
     MIN_BOOTSTRAP_PAIRS,
     NOT_ESTIMABLE,
@@ -23,7 +24,6 @@ from simulation.evaluation import (
     ZERO_EFFECT,
     frontier,
 )
-from simulation.fieller import UNBOUNDED, FiellerResult, describe
 
 UNDEFINED = "no difference in effect (zero effect: ICER undefined)"
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.policy import CO_CURRICULUM
-from simulation.skills import rms_gap
+from simulation.model.policy import CO_CURRICULUM
+from simulation.model.skills import rms_gap
 
 
 def review_curricula(model) -> None:

@@ -7,8 +7,8 @@ import numpy as np
 from mesa.agentset import _HardKeyAgentSet
 from mesa.experimental.mesa_signals import ModelSignals
 
-from simulation.skills import FIELDS
-from simulation.student_table import STATUS_NAMES
+from simulation.model.skills import FIELDS
+from simulation.model.student_table import STATUS_NAMES
 
 
 def _column(name: str, doc: str):

@@ -1,7 +1,7 @@
 """The monthly and yearly process of university-firm cooperation.
 
 Functions here move partnerships through their life cycle
-(:mod:`simulation.partnerships`) and do the government's accounting for
+(:mod:`simulation.model.partnerships`) and do the government's accounting for
 them.  They take the model and change its state; the model's ``step``
 calls them in the order the ODD document gives.
 """
@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.partnerships import (
+from simulation.model.partnerships import (
     update_trust,
     worth_continuing,
 )
-from simulation.policy import CO_CURRICULUM, JOINT_RESEARCH, KINDS, PLACEMENT, firm_net_cost
-from simulation.skills import match_quality
+from simulation.model.policy import CO_CURRICULUM, JOINT_RESEARCH, KINDS, PLACEMENT, firm_net_cost
+from simulation.model.skills import match_quality
 
 
 def firm_offer_values(model, firm, grants: np.ndarray) -> np.ndarray:

@@ -50,8 +50,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.skills import FIELDS, match_quality
-from simulation.student_table import EMPLOYED, NONE, OUTSIDE, SEEKING, UNEMPLOYED
+from simulation.model.skills import FIELDS, match_quality
+from simulation.model.student_table import EMPLOYED, NONE, OUTSIDE, SEEKING, UNEMPLOYED
 
 _NO_HIRES = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
 

@@ -3,7 +3,7 @@
 Students are the bulk of the model (tens of thousands), so their state lives
 in NumPy arrays, one row a student, and the monthly update, the placement
 allocation and the job matching work on whole arrays.  A
-:class:`simulation.agents.student.Student` agent holds only its row index.
+:class:`simulation.model.agents.student.Student` agent holds only its row index.
 Rows of students who leave the model are recycled.
 """
 

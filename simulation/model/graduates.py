@@ -4,7 +4,7 @@ Graduates are followed for ``tracking_months`` after graduation.  Each
 quarter those in graduate-level jobs of their own field learn toward their
 employer's demand and the others' skills decay toward the entry level; each
 month they age by a month, long-term seekers count as unemployed, cohorts are
-measured at 6 and 12 months (:func:`simulation.metrics.measure_cohort`), and
+measured at 6 and 12 months (:func:`simulation.model.metrics.measure_cohort`), and
 graduates followed long enough leave the model (their rows are recycled).
 """
 
@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.agents.student import release
-from simulation.metrics import measure_cohort
-from simulation.skills import FIELDS, learn
-from simulation.student_table import EMPLOYED, SEEKING, SELF_EMPLOYED, UNEMPLOYED
+from simulation.model.agents.student import release
+from simulation.model.metrics import measure_cohort
+from simulation.model.skills import FIELDS, learn
+from simulation.model.student_table import EMPLOYED, SEEKING, SELF_EMPLOYED, UNEMPLOYED
 
 GRADUATION_MONTH = 11  # month of the academic year in which final-year students graduate
 

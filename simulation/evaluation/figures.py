@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulation.evaluation import EFFECTS, PERSPECTIVES, paired
+from simulation.evaluation.increments import EFFECTS, PERSPECTIVES, paired
 
 COST = "incremental cost (kCNY per 1,000 graduates)"
 

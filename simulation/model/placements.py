@@ -16,8 +16,8 @@ found by the students themselves (no partnership and no subsidy; their
 months are credited only if the pair signs a placement partnership while
 they are there), so partnership and self-arranged placements compete for
 the ordinary slots.  When a placement ends the host may make its intern a
-return offer (:func:`simulation.labour_market.make_return_offers`).  Each joint-research partnership takes
-``research_students`` students in their last two years for the year.
+return offer (:func:`simulation.model.labour_market.make_return_offers`).  Each
+joint-research partnership takes ``research_students`` students in their last two years for the year.
 Allocation loops over partnerships (few), never over students.  With
 flexible learning pathways, students choose placements by career goal: the
 best-matched candidates go first instead of a random draw.
@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.labour_market import graduate_match, make_return_offers
-from simulation.policy import JOINT_RESEARCH, PLACEMENT
-from simulation.student_table import NONE, STUDYING
+from simulation.model.labour_market import graduate_match, make_return_offers
+from simulation.model.policy import JOINT_RESEARCH, PLACEMENT
+from simulation.model.student_table import NONE, STUDYING
 
 PLACEMENT_START_MONTH = 3  # placements run from the fourth month of the year
 
@@ -167,7 +167,7 @@ def end_placements(model) -> None:
     """Placements in their last month end after it (the host stays as last_host).
 
     Each host then decides on a return offer to its intern
-    (:func:`simulation.labour_market.make_return_offers`).
+    (:func:`simulation.model.labour_market.make_return_offers`).
     """
     st = model.students
     done = np.flatnonzero((st.host >= 0) & (st.placement_end <= model.steps))

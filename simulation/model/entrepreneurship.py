@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.student_table import NONE, SEEKING, SELF_EMPLOYED
+from simulation.model.student_table import NONE, SEEKING, SELF_EMPLOYED
 
 
 class Startups:

@@ -2,7 +2,7 @@
 
 ``iesim calibrate`` writes its posterior draws to ``posterior.parquet`` in its output
 directory and ``make calibrate`` installs the file beside ``calibrated.toml``, as
-:data:`simulation.parameters.POSTERIOR_FILE`.  The file has one row per draw: for each
+:data:`simulation.model.parameters.POSTERIOR_FILE`.  The file has one row per draw: for each
 calibrated parameter ``<name>`` its value in model units and ``u_<name>`` its unit
 coordinate over the plausible range, and ``log_likelihood``.  The rows are
 equal-weight draws (importance resampled, so a row may repeat).
@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.errors import InputError
-from simulation.parameters import PARAMETERS, POSTERIOR_FILE, suggest
+from simulation.model.parameters import PARAMETERS, POSTERIOR_FILE, suggest
 
 OTHER_COLUMNS = ("log_likelihood",)
 
@@ -29,7 +29,7 @@ def read_posterior(path: str | Path = POSTERIOR_FILE) -> pd.DataFrame:
     """The posterior draws in model units: one column per calibrated parameter, one row a draw.
 
     Every column is checked against the registry: a parameter's values must be valid
-    (:meth:`~simulation.parameters.Parameter.check`), an integer parameter's whole numbers;
+    (:meth:`~simulation.model.parameters.Parameter.check`), an integer parameter's whole numbers;
     they come back in the parameter's type.  Unit coordinates (``u_<name>``) and
     ``log_likelihood`` are left out.
 
@@ -81,6 +81,15 @@ def _column(values: pd.Series, parameter, source: str) -> pd.Series:
 def posterior_names(path: str | Path = POSTERIOR_FILE) -> tuple[str, ...]:
     """The parameters the posterior draws, in the file's order."""
     return tuple(read_posterior(path).columns)
+
+
+def posterior_draws(n: int, rng) -> pd.DataFrame:
+    """``n`` joint draws of the calibrated parameters (whole posterior rows; a DataFrame).
+
+    See :func:`joint_draws`: the posterior's correlations are kept, never independent
+    marginals; ``rng`` is a NumPy Generator.
+    """
+    return joint_draws(n, rng)
 
 
 def joint_draws(n: int, rng: np.random.Generator, path: str | Path = POSTERIOR_FILE,

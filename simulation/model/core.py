@@ -12,7 +12,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from simulation import (
+from simulation.model import (
     cooperation,
     curriculum,
     entrepreneurship,
@@ -21,16 +21,16 @@ from simulation import (
     monitoring,
     placements,
 )
-from simulation.agents import Firm, Government, Student, University
-from simulation.agents.student import enrol
-from simulation.agents.university import FIELDS_TAUGHT
-from simulation.graduates import GRADUATION_MONTH
-from simulation.metrics import accumulate_evaluation, model_reporters, new_evaluation, summarise
-from simulation.parameters import resolve
-from simulation.partnerships import PartnershipNetwork
-from simulation.policy import CO_CURRICULUM, JOINT_RESEARCH, KINDS, PLACEMENT, Levers
-from simulation.skills import FIELDS, drift_demand, learn, transfer_matrix
-from simulation.student_table import (
+from simulation.model.agents import Firm, Government, Student, University
+from simulation.model.agents.student import enrol
+from simulation.model.agents.university import FIELDS_TAUGHT
+from simulation.model.graduates import GRADUATION_MONTH
+from simulation.model.metrics import accumulate_evaluation, model_reporters, new_evaluation, summarise
+from simulation.model.parameters import resolve
+from simulation.model.partnerships import PartnershipNetwork
+from simulation.model.policy import CO_CURRICULUM, JOINT_RESEARCH, KINDS, PLACEMENT, Levers
+from simulation.model.skills import FIELDS, drift_demand, learn, transfer_matrix
+from simulation.model.student_table import (
     SEEKING,
     STUDYING,
     StudentTable,
@@ -61,7 +61,7 @@ class IndustryEducationModel(mesa.Model):
     Args:
         rng: seed (int or ``numpy.random.SeedSequence``) of every random stream.
         **params: parameter overrides by keyword name; see
-            :mod:`simulation.parameters` for names, defaults and ranges.
+            :mod:`simulation.model.parameters` for names, defaults and ranges.
     """
 
     def __init__(self, rng: Any = None, **params: Any):
@@ -440,5 +440,11 @@ class IndustryEducationModel(mesa.Model):
         self.run_for(12 * years)
 
     def outcomes(self) -> dict[str, float]:
-        """The run's summary outcomes (see :mod:`simulation.metrics`)."""
+        """The run's summary outcomes (see :mod:`simulation.model.metrics`)."""
         return summarise(self)
+
+
+# The class's public path: pickles and spawned workers find it there, and a batch's
+# or study's hash names the model by it (ModelTask.identity), so stores written before
+# the model became a package keep their hashes and resume.
+IndustryEducationModel.__module__ = "simulation.model"

@@ -3,7 +3,7 @@
 Each scenario is compared with the reference on common random numbers:
 replicate r of the scenario minus replicate r of the reference.  The effect
 (:data:`EFFECTS`) and the costs (:data:`PERSPECTIVES`) are defined once, in
-:mod:`simulation.metrics`: discounted employment-months of graduates per
+:mod:`simulation.model.metrics`: discounted employment-months of graduates per
 1,000 graduates, and discounted spending per 1,000 graduates of a fixed
 reference population, over the whole run.  For every scenario this module
 gives the mean incremental cost and effect with 95% t intervals; the
@@ -19,7 +19,7 @@ probability that a scenario is the best of all of them is
 :func:`simulation.decisions.acceptability`'s.  Below
 :data:`MIN_BOOTSTRAP_PAIRS` pairs the bootstrap results are NaN ("not
 estimable").  :func:`frontier` runs the incremental analysis across scenarios
-(:mod:`simulation.frontier`).
+(:mod:`simulation.evaluation.frontier`).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simulation.fieller import BOUNDED, UNBOUNDED, fieller_interval
-from simulation.frontier import efficient_frontier
+from simulation.evaluation.fieller import BOUNDED, UNBOUNDED, fieller_interval
+from simulation.evaluation.frontier import efficient_frontier
 
 EFFECTS = {
     "employment_months": "employment-months per 1,000 graduates",
@@ -176,7 +176,7 @@ def evaluate(summary: pd.DataFrame, reference: str, wtp: float = DEFAULT_WTP,
     ``perspective``, ``effect``, ``pairs``; the mean increments against the reference
     with t intervals ``d_cost``, ``d_cost_low``, ``d_cost_high``, ``d_effect``,
     ``d_effect_low``, ``d_effect_high``; ``icer`` (NaN for a zero mean effect); Fieller's
-    set ``icer_kind``, ``fieller_low``, ``fieller_high`` (:mod:`simulation.fieller`); the
+    set ``icer_kind``, ``fieller_low``, ``fieller_high`` (:mod:`simulation.evaluation.fieller`); the
     bootstrap interval ``bootstrap_low``, ``bootstrap_high``, ``bootstrap_kind`` and
     ``bootstrap_other_sign`` (:class:`BootstrapInterval`); ``quadrant``; ``wtp``; ``nmb``,
     ``nmb_low``, ``nmb_high``; and ``p_cost_effective``, the probability that the scenario
