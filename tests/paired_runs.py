@@ -47,14 +47,15 @@ def preset(name: str) -> dict:
 # direction in which the lever should move it.
 DOSES: dict[str, tuple] = {
     # lever: (preset, parameter, direction, (low, high)); the preset's own value is the middle dose
-    # the fund's low dose is a quarter of the preset: from about half of it up, universities'
-    # coordination capacity, not money, limits how many partnerships form (docs/ODD.md)
-    "fund": ("lever_dedicated_fund", "fund_budget", "partnerships_formed", 1, (750.0, 6000.0)),
+    # the fund and fast track act on the stock of partnerships: they make partnerships form
+    # and last, and once universities' coordination capacity binds, longer-lived partnerships
+    # leave fewer places for new ones, so formations (a flow) can fall (docs/ODD.md, 7.7)
+    "fund": ("lever_dedicated_fund", "fund_budget", "active_partnerships", 1, (750.0, 6000.0)),
     "tax_break": ("lever_tax_break", "tax_break_rate", "active_partnerships", 1, (0.15, 0.6)),
     "accreditation": ("lever_accreditation", "accreditation_weight", "curriculum_gap", -1,
                       (0.25, 1.0)),
     "fast_track": ("lever_fast_track", ("fast_track_cost_cut", "fast_track_delay_cut"),
-                   "partnerships_formed", 1, (0.25, 1.0)),
+                   "active_partnerships", 1, (0.25, 1.0)),
     "linkage_meetings": ("lever_linkage_meetings", "linkage_meetings", "partnerships_formed", 1,
                          (1, 4)),
     "firm_lecturers": ("lever_firm_lecturers", "firm_lecturer_share", "curriculum_gap", -1,

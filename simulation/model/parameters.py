@@ -587,8 +587,8 @@ _PLAUSIBLE: dict[str, tuple[float, float, str]] = {
     "intern_cost": (1.0, 3.0, "assumption: an allowance of about 1-2.5 kCNY a month (Chinese "
                     "rules ask 80% of a probation wage for vocational post internships) plus "
                     "supervision; apprenticeship studies find most employers carry a net cost "
-                    "to the end of training (Hogarth et al. 2017, Empirical Research in "
-                    "Vocational Education and Training 9:7)"),
+                    "to the end of training ('Employers and apprenticeships in England', "
+                    "Empirical Research in Vocational Education and Training, 2017)"),
     "hire_value": (12.5, 50.0, HALF_TWICE),
     "co_curriculum_hire_value": (7.5, 30.0, HALF_TWICE),
     "research_value": (80.0, 140.0, AROUND),
