@@ -19,15 +19,20 @@ from pathlib import Path
 from simulation.errors import InputError
 from simulation.model import IndustryEducationModel
 from simulation.model.metrics import OUTCOMES
-from simulation.scenarios import Scenario, load_scenario
+from simulation.scenarios import Scenario, load_scenario, run_seed
 
 RESULT_FILES = ("timeseries.parquet", "summary.json")
 """The files a run writes into its output directory."""
 
 
 def run_scenario(scenario: Scenario, seed: int | None = None, years: int | None = None):
-    """Run one scenario and return the finished model."""
-    model = IndustryEducationModel(rng=scenario.seed if seed is None else seed, **scenario.params)
+    """Run one scenario and return the finished model.
+
+    The run is replicate 0 of a batch whose master seed is the file's seed (or
+    ``seed``): ``iesim batch`` with that seed reproduces it (:func:`run_seed`).
+    """
+    model = IndustryEducationModel(rng=run_seed(scenario.seed if seed is None else seed),
+                                   **scenario.params)
     model.run_years(scenario.years if years is None else years)
     return model
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from simulation.errors import InputError
@@ -31,6 +32,17 @@ YEARS_RANGE = (1, 200)
 
 SEED_RANGE = (0, 2**63 - 1)
 """Smallest and largest seed (files and ``iesim run --seed``)."""
+
+
+def run_seed(seed: int) -> np.random.SeedSequence:
+    """The random streams of a single run with a scenario file's ``seed``.
+
+    A single run (``iesim run``, :meth:`IndustryEducationModel.from_scenario`,
+    the dashboard) is replicate 0 of a batch whose master seed is ``seed``:
+    ``SeedSequence(seed, spawn_key=(0,))``, as :func:`simulation.batch.seeds.replicate_seed`
+    gives it.  So ``iesim batch`` with that seed reproduces the run as its replicate 0.
+    """
+    return np.random.SeedSequence(entropy=int(seed), spawn_key=(0,))
 
 NESTED_TOO_DEEPLY = ("is nested too deeply (tables or arrays inside one another); "
                      "expected a scenario file a few tables deep")

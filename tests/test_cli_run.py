@@ -1,13 +1,15 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from simulation.batch.seeds import replicate_seed
 from simulation.cli import main
 from simulation.model import IndustryEducationModel
 from simulation.model.metrics import OUTCOMES
-from simulation.scenarios import load_scenario
+from simulation.scenarios import load_scenario, run_seed
 
 SCENARIOS = sorted(Path(__file__).resolve().parents[1].joinpath("scenarios").glob("*.toml"))
 
@@ -27,13 +29,21 @@ def test_from_scenario_uses_the_file_seed_and_params():
     path = Path(__file__).resolve().parents[1] / "scenarios" / "lever_tax_break.toml"
     sc = load_scenario(path)
     a = IndustryEducationModel.from_scenario(path)
-    b = IndustryEducationModel(rng=sc.seed, **sc.params)
+    b = IndustryEducationModel(rng=run_seed(sc.seed), **sc.params)
     assert a.p == b.p
     assert a.p["tax_break_rate"] == sc.params["tax_break_rate"] > 0
     a.run_for(14)
     b.run_for(14)
     pd.testing.assert_frame_equal(a.datacollector.get_model_vars_dataframe(),
                                   b.datacollector.get_model_vars_dataframe())
+
+
+@pytest.mark.parametrize("seed", [0, 5, 20240501, 2**63 - 1])
+def test_a_single_run_draws_the_streams_of_replicate_0_of_a_batch_with_its_seed(seed):
+    single, batch = run_seed(seed), replicate_seed(seed, 0)
+    assert (single.entropy, single.spawn_key) == (batch.entropy, batch.spawn_key)
+    assert (single.generate_state(4) == batch.generate_state(4)).all()
+    assert (single.generate_state(4) != np.random.SeedSequence(seed).generate_state(4)).any()
 
 
 def test_iesim_run_writes_parquet_and_json(tmp_path, capsys):

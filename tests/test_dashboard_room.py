@@ -8,6 +8,7 @@ import math
 import zipfile
 
 import ipyvuetify as v
+import pandas as pd
 import pytest
 import solara
 from cli_errors import iesim
@@ -17,6 +18,7 @@ from simulation.dashboard import registry, room
 from simulation.dashboard.roompage import RoomView, verdicts
 from simulation.dashboard.session import Session
 from simulation.dashboard.twin import HEADLINES
+from simulation.model.parameters import PARAMETERS
 from simulation.scenarios import load_scenario
 
 TOKEN = "facilitator-token-for-tests"
@@ -85,24 +87,52 @@ def test_the_room_page_needs_the_token_and_shows_every_session(room_mode, monkey
 
 
 @pytest.mark.slow
-def test_the_exported_batch_validates_runs_and_its_files_reproduce_each_session(tmp_path):
-    a, b, c = Session(), Session(), Session("case 2: art school and design firms")
-    a.label, b.label, c.label = "participant 1", "participant 2", "participant 3"
+def test_the_exported_batch_validates_runs_and_reproduces_each_session(tmp_path):
+    a, b, c, d = Session(), Session(), Session("case 2: art school and design firms"), Session()
+    a.label, b.label, c.label, d.label = (f"participant {i}" for i in range(1, 5))
     b.set("tax_break_rate", 0.3)
-    for own in (a, b, c):
+    d.set("tax_break_rate", 0.3)
+    d.set_seed(77)  # a seed only one session used: its own batch file
+    for own in (a, b, c, d):
         own.step(12)
-    with zipfile.ZipFile(io.BytesIO(room.export([a, b, c], replicates=1))) as archive:
+    with zipfile.ZipFile(io.BytesIO(room.export([a, b, c, d], replicates=2))) as archive:
         archive.extractall(tmp_path)
-    batch = tmp_path / "room" / "batch.toml"
-    assert iesim("validate", str(batch)).returncode == 0
-    ideas = sorted((tmp_path / "room" / "scenarios").glob("idea_*.toml"))
-    bases = sorted((tmp_path / "room" / "scenarios").glob("baseline_*.toml"))
-    assert len(ideas) == 3 and len(bases) == 2  # two populations: two baselines
-    done = iesim("batch", str(batch), "--out", str(tmp_path / "out"), "--quiet")
-    assert done.returncode == 0, done.stderr
-    idea = next(p for p in ideas if "participant 2" in load_scenario(p).description)
-    assert load_scenario(idea).params["tax_break_rate"] == 0.3
-    run = iesim("run", str(idea), "--out", str(tmp_path / "run"))
+    folder = tmp_path / "room"
+    scenarios = {p.stem: load_scenario(p) for p in (folder / "scenarios").glob("*.toml")}
+    ideas = sorted(n for n in scenarios if n.startswith("idea_"))
+    assert len(ideas) == 3  # b and d share a setting
+    assert len(scenarios) - len(ideas) == 2  # two populations: two baselines
+    assert sorted(p.name for p in folder.glob("batch*.toml")) == ["batch.toml",
+                                                                   "batch_seed_77.toml"]
+    runs = {}
+    for batch in ("batch", "batch_seed_77"):
+        assert iesim("validate", str(folder / f"{batch}.toml")).returncode == 0
+        done = iesim("batch", str(folder / f"{batch}.toml"), "--out", str(tmp_path / batch),
+                     "--quiet")
+        assert done.returncode == 0, done.stderr
+        summary = pd.read_parquet(tmp_path / batch / "summary.parquet")
+        runs[batch] = summary[summary["replicate"] == 0].set_index("scenario")
+    assert len(runs["batch"]) == 5 and len(runs["batch_seed_77"]) == 2
+
+    def same(ours, row):
+        for name, value in ours.items():
+            if math.isnan(value):
+                assert math.isnan(row[name]), name
+            else:
+                assert row[name] == pytest.approx(value, rel=1e-12, abs=1e-12), name
+
+    for own, batch in ((a, "batch"), (b, "batch"), (c, "batch"), (d, "batch_seed_77")):
+        # the session's two columns are replicate 0 of its idea and that idea's baseline
+        idea = next(n for n in ideas if own.label in scenarios[n].description)
+        base = {k: v for k, v in scenarios[idea].params.items() if not PARAMETERS[k].lever}
+        baseline = next(n for n in runs[batch].index
+                        if n.startswith("baseline_") and scenarios[n].params == base)
+        same(own.twin.policy.outcomes(), runs[batch].loc[idea])
+        same(own.twin.baseline.outcomes(), runs[batch].loc[baseline])
+    # and `iesim run` on a scenario file reproduces its session with the file's own seed
+    idea = next(n for n in ideas if "participant 2" in scenarios[n].description)
+    assert scenarios[idea].params["tax_break_rate"] == 0.3
+    run = iesim("run", str(folder / "scenarios" / f"{idea}.toml"), "--out", str(tmp_path / "run"))
     assert run.returncode == 0, run.stderr
     summary = json.loads((tmp_path / "run" / "summary.json").read_text(encoding="utf-8"))
     ours = b.twin.policy.outcomes()

@@ -194,6 +194,32 @@ def test_fund_commitments_equal_running_grants_long_run():
         check_fund(model)
 
 
+def test_student_agents_are_made_when_asked_for_and_are_those_mesa_would_hold():
+    model = small_model(5, n_students=600, n_firms_tech=40)
+    model.run_for(40)  # cohorts admitted and graduates gone: rows recycled, firms started
+    assert model._student_agents == {}  # nobody asked: no Student object was made
+    enrolled = model.students.count()
+    assert enrolled > 0 and model.students.registered.sum() == 0
+    students = model.agents_by_type[Student]
+    assert len(students) == enrolled == len(model.student_agents)
+    ids = [a.unique_id for a in model.agents]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)  # Mesa's order: creation order
+    assert model.agent_id_counter > max(ids)
+    # agents of students who left were never made and their ids are not reused
+    reserved = model.students.agent_id[model.students.alive]
+    assert sorted(a.unique_id for a in students) == sorted(reserved.tolist())
+    # once made, an agent stays the same object and reads and writes its row
+    agent = students[0]
+    agent.experience = 7.5
+    assert model.students.experience[agent.row] == 7.5
+    model.run_for(14)  # a new cohort, graduates gone: the set held since then is still true
+    assert len(students) == model.students.count() and len(model.agents) == (
+        model.students.count() + len(model.firms) + len(model.universities) + 1)
+    table = model.students
+    assert all(table.alive[a.row] and table.agent_id[a.row] == a.unique_id for a in students)
+    check_agents(model)
+
+
 def test_students_registered_by_cohort_are_the_agents_mesa_registers_one_by_one():
     # Cohorts are registered at once while nothing observes the model's agent signals; an
     # observer makes every student go through Mesa's Agent() and remove(), one by one, each

@@ -7,10 +7,12 @@ the expected direction of every headline outcome (with the levers against
 the baseline) before Play; a prediction holds for the settings it was made
 for.  The export is a zip: one batch file (``iesim batch`` accepts it) with
 every idea of the room and the baselines they are compared with, and each
-scenario file beside it.  The batch runs replicates on its own random
-streams (replicate ``r`` of ``SeedSequence(seed)``); each scenario file,
-with ``iesim run``, reproduces its session's page at the end of each whole
-year with the session's own seed, which the file keeps.
+scenario file beside it.  A session's models draw the streams of replicate 0
+of a batch with the session's seed, so the batch (seeded as most sessions
+are) reproduces those sessions as its replicate 0, and a one-replicate batch
+per other seed reproduces the rest; each scenario file, with ``iesim run``,
+reproduces its session's page at the end of each whole year with the
+session's own seed, which the file keeps.
 """
 
 from __future__ import annotations
@@ -66,15 +68,21 @@ def changes(settings) -> dict[str, Any]:
 
 
 def export(sessions: list, replicates: int = 10) -> bytes:
-    """The room's ideas as a zip: ``room/batch.toml`` and ``room/scenarios/*.toml``.
+    """The room's ideas as a zip of batch files and ``room/scenarios/*.toml``.
 
-    Every distinct setting of the sessions becomes one scenario, and every distinct
+    ``room/batch.toml`` holds every idea; ``room/batch_seed_<seed>.toml`` each seed
+    that fewer sessions used.  Every distinct setting of the sessions becomes one scenario, and every distinct
     baseline (levers off; presets may differ in population and trends) another;
     the reference is the most common baseline.  The batch's seed is the seed most
-    sessions use, its years the most whole years any session has run.
+    sessions use, its years the most whole years any session has run.  A single
+    run is replicate 0 of a batch with its seed (:func:`simulation.scenarios.run_seed`),
+    so replicate 0 of ``batch.toml`` reproduces every session with that seed, both
+    columns; each other seed gets a one-replicate batch of its sessions' settings and
+    baselines that reproduces them the same way.
     """
     ideas: dict[str, tuple[dict, list[str], int]] = {}
     bases: dict[str, dict] = {}
+    seeds_of: dict[str, set[int]] = {}  # an idea's key -> the seeds sessions ran it with
     for own in sessions:
         s = own.settings
         params = s.params()
@@ -84,6 +92,7 @@ def export(sessions: list, replicates: int = 10) -> bytes:
             ideas[key][1].append(who)
         else:
             ideas[key] = (params, [who], s.seed)
+        seeds_of.setdefault(key, set()).add(int(s.seed))
         base = baseline_params(params)
         bases.setdefault(scenario_toml(base, 0, 1, "x"), base)
     seeds = Counter(own.settings.seed for own in sessions)
@@ -99,26 +108,44 @@ def export(sessions: list, replicates: int = 10) -> bytes:
     uses = Counter()
     for params, _, _ in ideas.values():
         uses[base_names[scenario_toml(baseline_params(params), 0, 1, "x")]] += 1
-    for i, (params, who, own_seed) in enumerate(ideas.values(), 1):
-        name = f"idea_{i}"
+    idea_names = {}
+    for i, (key, (params, who, own_seed)) in enumerate(ideas.items(), 1):
+        name = idea_names[key] = f"idea_{i}"
         base = base_names[scenario_toml(baseline_params(params), 0, 1, "x")]
         files[name] = scenario_toml(params, own_seed, years, name,
                                     f"Tried by {'; '.join(who)}. Compare with {base}. "
                                     f"`iesim run` on this file reproduces the session "
                                     f"(seed {own_seed}).")
     reference = uses.most_common(1)[0][0] if uses else "baseline_1"
-    batch = "\n".join([
-        "# The workshop room's ideas: every setting a session used, and the baselines.",
-        "# `iesim batch` runs each on common random numbers with replicates; each scenario",
-        "# file's own seed reproduces its session with `iesim run`.",
-        "[batch]", 'name = "workshop_room"',
-        f"description = {toml_value('Settings the room tried in the iesim dashboard.')}",
-        "scenarios = [" + ", ".join(toml_value(f"scenarios/{n}.toml") for n in files) + "]",
-        f"reference = {toml_value(reference)}", f"replicates = {int(replicates)}",
-        f"seed = {int(seed)}", f"years = {int(years)}", ""])
+    batches = {"batch": _batch_file(
+        list(files), reference, replicates, seed, years,
+        ["# The workshop room's ideas: every setting a session used, and the baselines.",
+         "# `iesim batch` runs each on common random numbers with replicates; replicate 0",
+         f"# reproduces every session with seed {seed} (both columns), and each scenario",
+         "# file's own seed reproduces its session with `iesim run`."])}
+    for other in sorted(set(seeds) - {seed}):
+        chosen = [key for key in ideas if other in seeds_of[key]]
+        names = sorted({base_names[scenario_toml(baseline_params(ideas[k][0]), 0, 1, "x")]
+                        for k in chosen}) + [idea_names[k] for k in chosen]
+        batches[f"batch_seed_{other}"] = _batch_file(
+            names, names[0], 1, other, years,
+            [f"# The room's sessions with seed {other}: `iesim batch` on this file reproduces",
+             "# each of them (both columns) as replicate 0. For replicates use batch.toml."])
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("room/batch.toml", batch)
+        for name, text in batches.items():
+            archive.writestr(f"room/{name}.toml", text)
         for name, text in files.items():
             archive.writestr(f"room/scenarios/{name}.toml", text)
     return buffer.getvalue()
+
+
+def _batch_file(names: list[str], reference: str, replicates: int, seed: int, years: int,
+                comment: list[str]) -> str:
+    """A batch file over ``room/scenarios/<name>.toml``."""
+    return "\n".join([
+        *comment, "[batch]", 'name = "workshop_room"',
+        f"description = {toml_value('Settings the room tried in the iesim dashboard.')}",
+        "scenarios = [" + ", ".join(toml_value(f"scenarios/{n}.toml") for n in names) + "]",
+        f"reference = {toml_value(reference)}", f"replicates = {int(replicates)}",
+        f"seed = {int(seed)}", f"years = {int(years)}", ""])

@@ -13,6 +13,7 @@ from typing import Any
 
 from simulation.model import IndustryEducationModel
 from simulation.model.parameters import PARAMETERS
+from simulation.scenarios import run_seed
 
 HEADLINES = ("employment_rate_6m", "employment_rate_12m", "matched_employment_share",
              "placement_coverage", "curriculum_gap", "active_partnerships")
@@ -41,8 +42,10 @@ class Twin:
     def __init__(self, params: dict[str, Any], seed: int):
         self.params = dict(params)
         self.seed = int(seed)
-        self.policy = IndustryEducationModel(rng=self.seed, **self.params)
-        self.baseline = IndustryEducationModel(rng=self.seed, **baseline_params(self.params))
+        # replicate 0 of a batch with this master seed, as `iesim run` on the downloaded files
+        self.policy = IndustryEducationModel(rng=run_seed(self.seed), **self.params)
+        self.baseline = IndustryEducationModel(rng=run_seed(self.seed),
+                                               **baseline_params(self.params))
 
     @property
     def steps(self) -> int:

@@ -22,7 +22,7 @@ from simulation.model import (
     placements,
 )
 from simulation.model.agents import Firm, Government, Student, University
-from simulation.model.agents.student import enrol
+from simulation.model.agents.student import StudentsOnDemand, enrol, settle
 from simulation.model.agents.university import FIELDS_TAUGHT
 from simulation.model.graduates import GRADUATION_MONTH
 from simulation.model.metrics import accumulate_evaluation, model_reporters, new_evaluation, summarise
@@ -66,6 +66,8 @@ class IndustryEducationModel(mesa.Model):
 
     def __init__(self, rng: Any = None, **params: Any):
         super().__init__(rng=rng)
+        # Mesa's set of all agents, whose students are made when it is read (agents/student.py)
+        self._all_agents = StudentsOnDemand([], random=self.random, model=self)
         self.p = resolve(**params)
         self.levers = Levers(self.p)
         self.streams = random_streams(rng if rng is not None else self.rng)
@@ -75,7 +77,7 @@ class IndustryEducationModel(mesa.Model):
         self.government = Government(self, [self.p[f"fund_weight_{k}"] for k in KINDS])
         self.network = PartnershipNetwork(len(self.universities), len(self.firms))
         self.students = StudentTable(int(self.p["n_students"] * 1.6), self.p["skill_dims"])
-        self.student_agents: dict[int, Student] = {}
+        self._student_agents: dict[int, Student] = {}  # row -> agent, made on demand
         self.cohort_records: list[dict] = []
         self.accreditation_log: list[tuple] = []
         self.vacancy_log: list[tuple[int, int, int]] = []  # (year, opened, withdrawn or lapsed)
@@ -103,11 +105,22 @@ class IndustryEducationModel(mesa.Model):
 
     @classmethod
     def from_scenario(cls, path, rng: Any = None) -> IndustryEducationModel:
-        """Build a model from a scenario file (its seed unless ``rng`` is given)."""
-        from simulation.scenarios import load_scenario
+        """Build a model from a scenario file (its seed unless ``rng`` is given).
+
+        The file's seed gives the streams of replicate 0 of a batch with that
+        master seed (:func:`simulation.scenarios.run_seed`), as ``iesim run`` does.
+        """
+        from simulation.scenarios import load_scenario, run_seed
 
         scenario = load_scenario(path)
-        return cls(rng=scenario.seed if rng is None else rng, **scenario.params)
+        return cls(rng=run_seed(scenario.seed) if rng is None else rng, **scenario.params)
+
+    # ------------------------------------------------- Mesa's agents, students made on demand
+    @property
+    def student_agents(self) -> dict[int, Student]:
+        """Every enrolled student's agent by row (made now for students who have none)."""
+        settle(self)
+        return self._student_agents
 
     # ----------------------------------------------------------- set-up
     def _create_industry(self) -> None:
@@ -249,7 +262,7 @@ class IndustryEducationModel(mesa.Model):
             remain = (1.0 - self._learning_rate(st.university[rows])) ** (12 * (year_of_study - 1))
             target = self._study_target(st.university[rows], st.field[rows])
             skills = target + remain[:, None] * (skills - target)
-        st.skills[rows] = skills
+        st.set_skill_rows(rows, skills)
         st.propensity[rows] = rng.beta(2.0, 8.0, size=len(rows))
         enrol(self, rows)
         return rows
@@ -384,14 +397,14 @@ class IndustryEducationModel(mesa.Model):
         placed = np.flatnonzero(host >= 0)  # placement learning replaces the curriculum
         target[placed], rate[placed] = self._practice(field[placed], host[placed],
                                                       p["placement_learning_rate"])
-        skills = learn(np.take(st.skills, rows, axis=0), target, rate)
+        skills = learn(st.skill_rows(rows), target, rate)
         project = np.flatnonzero((st.research_host[rows] >= 0) & (host < 0))
         if len(project):
             prj_target, prj_rate = self._practice(field[project], st.research_host[rows[project]],
                                                   p["project_learning_rate"])
             skills[project] = learn(skills[project], prj_target, prj_rate)
             st.experience[rows[project]] += 0.5
-        st.skills[rows] = skills
+        st.set_skill_rows(rows, skills)
         st.experience[rows[placed]] += 1.0
 
     def _practice(self, fields: np.ndarray, firms: np.ndarray, rate: float):

@@ -41,7 +41,7 @@ def learn_after_graduation(model) -> None:
     target[in_field] = model.firm_demand()[employer[in_field]]
     monthly = np.where(in_field, p["job_learning_rate"], p["skill_depreciation"])
     rate = 1.0 - (1.0 - monthly) ** 3
-    st.skills[rows] = learn(st.skills[rows], target, rate)
+    st.set_skill_rows(rows, learn(st.skill_rows(rows), target, rate))
 
 
 def follow(model) -> None:

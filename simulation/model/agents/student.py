@@ -66,10 +66,50 @@ class Student(mesa.Agent):
 
 # Students arrive and leave by whole cohorts (about 70,000 in a default 15-year run).  Mesa's
 # Agent() and remove() register them one at a time, each through a signal wrapper and a debug
-# log line, which cost about a third of a run.  While nothing observes the model's agent
-# signals, a cohort is registered and deregistered at once, into the same containers, with the
-# same unique ids in the same order; otherwise (an observer, a batch context, a dataset that
-# tracks students) it goes one at a time through Mesa, so every signal is sent.
+# log line, and even registering them in bulk (one Python object and three dictionary entries
+# a student) cost about a tenth of a run that never looks at them.  So, while nothing observes
+# the model's agent signals, a student's agent is made when someone reads an agent set that
+# holds it: enrolment reserves its unique id (the id, in the order, Mesa would give it), and
+# ``model.agents`` and ``model.agents_by_type[Student]`` are :class:`StudentsOnDemand` sets,
+# which make the agents of every enrolled row that has none (:func:`settle`) before any read.
+# A student who leaves before anyone looked never had an object.  Otherwise (an observer, a
+# batch context, a dataset that tracks students) each student goes through Mesa one at a time,
+# so every signal is sent.
+
+
+class StudentsOnDemand(_HardKeyAgentSet):
+    """Mesa's agent set (strong references), whose students are made when it is read.
+
+    Every read of the set goes through ``_agents``, which first makes the agents
+    of enrolled students who have none (:func:`settle`); adding and removing
+    (Mesa's registration of other agents) do not, so a run that never reads
+    the set never makes a student's agent.
+    """
+
+    def __init__(self, agents, random, model):
+        self._model = model
+        super().__init__(agents, random=random)
+
+    @property
+    def _agents(self) -> dict:
+        settle(self._model)
+        return self._members
+
+    @_agents.setter
+    def _agents(self, members: dict) -> None:
+        self._members = members
+
+    def add(self, agent) -> None:
+        """Add an agent (Mesa's registration), without making pending students."""
+        self._members[agent] = None
+
+    def discard(self, agent) -> None:
+        """Remove an agent if it is in the set."""
+        self._members.pop(agent, None)
+
+    def remove(self, agent) -> None:
+        """Remove an agent (KeyError if it is not in the set)."""
+        del self._members[agent]
 
 
 def _one_by_one(model, signal) -> bool:
@@ -79,36 +119,67 @@ def _one_by_one(model, signal) -> bool:
 
 
 def enrol(model, rows: np.ndarray) -> None:
-    """Register a Student agent for each of ``rows`` in ``model.student_agents``, in row order."""
-    rows = [int(r) for r in rows]
+    """Give each of ``rows`` (new students, in row order) a Student agent's unique id.
+
+    The agents themselves are made by :func:`settle` when someone reads the model's
+    agents, or here, one at a time through Mesa, when someone observes agent signals.
+    """
+    st = model.students
+    if Student not in model._agents_by_type:
+        model._agents_by_type[Student] = StudentsOnDemand([], random=model.random, model=model)
     if _one_by_one(model, ModelSignals.AGENT_ADDED):
-        for r in rows:
-            model.student_agents[r] = Student(model, r)
+        for r in (int(r) for r in rows):
+            agent = model._student_agents[r] = Student(model, r)
+            st.agent_id[r], st.registered[r] = agent.unique_id, True
         return
     first = model.agent_id_counter
+    st.agent_id[rows] = np.arange(first, first + len(rows))
+    model.agent_id_counter = first + len(rows)
+
+
+def settle(model) -> None:
+    """Make the Student agent of every enrolled row that has none, as Mesa would have.
+
+    The agents get their reserved ids and join ``model.agents`` and
+    ``agents_by_type[Student]``; both sets keep Mesa's order (creation order, that is
+    unique id), so the result is what registering each student at enrolment gives.
+    """
+    st = getattr(model, "students", None)  # None while the model is being built
+    if st is None:
+        return
+    rows = np.flatnonzero(st.alive & ~st.registered & (st.agent_id >= 0))  # enrolled, no agent
+    if len(rows) == 0:
+        return
+    rows = rows[np.argsort(st.agent_id[rows], kind="stable")]
     agents = []
-    for i, r in enumerate(rows):
+    for r, uid in zip(rows.tolist(), st.agent_id[rows].tolist(), strict=True):
         agent = Student.__new__(Student)
-        agent.model, agent.unique_id, agent.pos, agent.row = model, first + i, None, r
+        agent.model, agent.unique_id, agent.pos, agent.row = model, uid, None, r
         agents.append(agent)
-    model.agent_id_counter = first + len(agents)
-    model._all_agents._agents.update(dict.fromkeys(agents))
-    typed = model._agents_by_type.get(Student)
-    if typed is None:
-        model._agents_by_type[Student] = _HardKeyAgentSet(agents, random=model.random)
-    else:
-        typed._agents.update(dict.fromkeys(agents))
-    model.student_agents.update(zip(rows, agents, strict=True))
+    st.registered[rows] = True
+    model._student_agents.update(zip(rows.tolist(), agents, strict=True))
+    for members in (model._all_agents._members, model._agents_by_type[Student]._members):
+        latest = next(reversed(members), None)
+        members.update(dict.fromkeys(agents))
+        if latest is not None and latest.unique_id > agents[0].unique_id:
+            ordered = sorted(members, key=lambda a: a.unique_id)
+            members.clear()
+            members.update(dict.fromkeys(ordered))
 
 
 def release(model, rows: np.ndarray) -> None:
-    """Deregister the Student agents of ``rows`` and drop them from ``model.student_agents``."""
-    agents = [model.student_agents.pop(int(r)) for r in rows]
+    """Deregister the Student agents of ``rows`` (those that were made) before the rows leave."""
+    st = model.students
+    made = rows[st.registered[rows]]
+    st.registered[rows] = False
+    if len(made) == 0:
+        return
+    agents = [model._student_agents.pop(int(r)) for r in made]
     if _one_by_one(model, ModelSignals.AGENT_REMOVED):
         for agent in agents:
             agent.remove()
         return
-    everyone, typed = model._all_agents._agents, model._agents_by_type[Student]._agents
+    everyone, typed = model._all_agents._members, model._agents_by_type[Student]._members
     for agent in agents:
         del everyone[agent]
         del typed[agent]
