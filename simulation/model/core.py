@@ -317,7 +317,10 @@ class IndustryEducationModel(mesa.Model):
         target = np.take(self.curricula.reshape(-1, k), universities * len(FIELDS) + fields, axis=0)
         fp = self.p["flexible_pathways"]
         if fp > 0:  # study steered by career goal: the field's current demand
-            target = (1.0 - fp) * target + fp * self.sector_demand[fields]
+            target *= 1.0 - fp
+            demand = np.take(self.sector_demand, fields, axis=0)
+            demand *= fp
+            target += demand
         return target
 
     def _learning_rate(self, universities: np.ndarray) -> np.ndarray:
@@ -395,9 +398,10 @@ class IndustryEducationModel(mesa.Model):
         target = self._study_target(univ, field)
         rate = self._learning_rate(univ)
         placed = np.flatnonzero(host >= 0)  # placement learning replaces the curriculum
-        target[placed], rate[placed] = self._practice(field[placed], host[placed],
-                                                      p["placement_learning_rate"])
-        skills = learn(st.skill_rows(rows), target, rate)
+        if len(placed):
+            target[placed], rate[placed] = self._practice(field[placed], host[placed],
+                                                          p["placement_learning_rate"])
+        skills = learn(st.skill_rows(rows), target, rate, out=target)
         project = np.flatnonzero((st.research_host[rows] >= 0) & (host < 0))
         if len(project):
             prj_target, prj_rate = self._practice(field[project], st.research_host[rows[project]],

@@ -44,12 +44,17 @@ def rms_gap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sqrt(np.mean((a - b) ** 2, axis=-1))
 
 
-def learn(skills: np.ndarray, target: np.ndarray, rate: np.ndarray | float) -> np.ndarray:
-    """Skills after one month of learning: the gap to ``target`` shrinks by ``rate``."""
+def learn(skills: np.ndarray, target: np.ndarray, rate: np.ndarray | float,
+          out: np.ndarray | None = None) -> np.ndarray:
+    """Skills after one month of learning: the gap to ``target`` shrinks by ``rate``.
+
+    ``out`` (an array of the skills' shape, ``target`` itself for one) receives the
+    result instead of a new array; the numbers are the same.
+    """
     rate = np.clip(np.asarray(rate, dtype=float), 0.0, 1.0)
     if rate.ndim == 1:
         rate = rate[:, None]
-    step = target - skills
+    step = np.subtract(target, skills, out=out)
     step *= rate
     step += skills
     return step
