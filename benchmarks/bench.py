@@ -22,13 +22,15 @@ FULL = dict(repeats=5, months=60, boltzmann_steps=10, scale=1.0,
             memory_scale=10.0, memory_months=24,
             overhead_repeats=3, overhead_runs=40, overhead_months=96,
             versus_repeats=4, versus_runs=64, versus_steps=100,
-            dashboard_warm=60, dashboard_steps=30)
+            dashboard_warm=60, dashboard_steps=30,
+            rate_repeats=3, rate_years=15, decision_repeats=2, decision_years=None)
 TINY = dict(repeats=1, months=12, boltzmann_steps=2, scale=0.03,
             scaling_repeats=1, scaling_months=6, scaling_base=0.03,
             memory_scale=0.05, memory_months=6,
             overhead_repeats=1, overhead_runs=4, overhead_months=6,
             versus_repeats=1, versus_runs=4, versus_steps=5,
-            dashboard_warm=2, dashboard_steps=2)
+            dashboard_warm=2, dashboard_steps=2,
+            rate_repeats=1, rate_years=1, decision_repeats=1, decision_years=1)
 
 
 def run_all(size: dict, log=print) -> dict:
@@ -39,6 +41,11 @@ def run_all(size: dict, log=print) -> dict:
     log("throughput ...")
     result["throughput"] = model_speed.throughput(size["repeats"], size["months"],
                                                   size["boltzmann_steps"], size["scale"])
+    log("runs per second ...")
+    result["run_rates"] = model_speed.run_rates(size["rate_repeats"], size["rate_years"],
+                                                size["scale"],
+                                                decision_repeats=size["decision_repeats"],
+                                                decision_years=size["decision_years"])
     log("scaling ...")
     result["scaling"] = model_speed.scaling(size["scaling_repeats"], size["scaling_months"],
                                             base=size["scaling_base"])
@@ -77,6 +84,14 @@ def markdown(r: dict) -> str:
         f"| {_m(t['boltzmann_agent_steps_per_s'])} | |",
         f"| throughput ratio | {_m(t['ratio'])} | >= 25 |",
     ]
+    rates = r["run_rates"]
+    unit = rates["decision_unit"]
+    lines.append(f"| runs per second, full package, {rates['full_run']['years']} years, one process "
+                 f"| {_m(rates['full_run']['runs_per_s'])} | |")
+    lines.append(f"| a decision study's unit of work (one draw of {unit['study']}: "
+                 f"{unit['options']} options x {unit['replicates']} replicates, {unit['years']} years),"
+                 f" one process: seconds per draw; runs per second "
+                 f"| {_m(unit['seconds_per_draw'])}; {_m(unit['runs_per_s'])} | |")
     for f, s in sc["seconds"].items():
         lines.append(f"| run time at {f}x students ({sc['months']} months), s | {_m(s)} | |")
     lines.append(f"| scaling ratio {sc['factors'][-1]}x / {sc['factors'][0]}x "

@@ -86,6 +86,54 @@ def throughput(repeats: int, months: int, boltzmann_steps: int, scale: float = 1
             "ratio": spread(ratios), "boltzmann_n": n_boltz, "months": months}
 
 
+def run_rates(repeats: int, years: int = 15, scale: float = 1.0,
+              decision: str = "scenarios/decisions/levers.toml", decision_repeats: int = 2,
+              decision_years: int | None = None) -> dict:
+    """Runs per second, one process: a full-package run of ``years`` years, and a decision unit.
+
+    A decision study's unit of work is one parameter draw: every option of
+    ``decision`` (the levers study: ten options) times its replicates, each a run
+    of its years at its population (scaled by ``scale``), on the draw's central
+    values (the registry defaults).  Reported as runs per second and as seconds
+    per draw.
+    """
+    from simulation.decisions.study import load_decision
+
+    params = full_package_params(scale)
+    IndustryEducationModel(rng=99, **params).run_for(12)  # warm-up
+    full = []
+    for r in range(repeats):
+        model = IndustryEducationModel(rng=r, **params)
+        gc.collect()
+        start = time.perf_counter()
+        model.run_years(years)
+        full.append(1.0 / (time.perf_counter() - start))
+    study = load_decision(decision)
+    months = 12 * (decision_years or study.years)
+    options = []
+    for option in study.options:
+        kwargs = study.params(option)
+        if scale != 1.0:
+            resolved = IndustryEducationModel(rng=0, **kwargs).p
+            for name in SCALED:
+                kwargs[name] = max(1, round(resolved[name] * scale)) if resolved[name] else 0
+        options.append(kwargs)
+    per_draw = []
+    for r in range(decision_repeats):
+        gc.collect()
+        start = time.perf_counter()
+        for kwargs in options:
+            for replicate in range(study.replicates):
+                IndustryEducationModel(rng=1000 * r + replicate, **kwargs).run_for(months)
+        per_draw.append(time.perf_counter() - start)
+    runs = len(options) * study.replicates
+    return {"full_run": {"years": years, "runs_per_s": spread(full)},
+            "decision_unit": {"study": decision, "options": len(options),
+                              "replicates": study.replicates, "years": months // 12,
+                              "runs": runs, "seconds_per_draw": spread(per_draw),
+                              "runs_per_s": spread([runs / s for s in per_draw])}}
+
+
 def scaling(repeats: int, months: int, factors=(1, 4, 10), base: float = 1.0) -> dict:
     """Run time at several multiples of the default population; ratio largest / 1x."""
     times: dict[float, list[float]] = {f: [] for f in factors}

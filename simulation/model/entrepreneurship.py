@@ -53,7 +53,7 @@ class Startups:
 
 
 def start_firms(model, graduates: np.ndarray) -> int:
-    """Turn some new graduates into founders; return how many start-ups began."""
+    """Turn some new graduates (rows, ascending) into founders; return how many start-ups began."""
     st, p, gov = model.students, model.p, model.government
     if len(graduates) == 0:
         return 0
@@ -64,12 +64,16 @@ def start_firms(model, graduates: np.ndarray) -> int:
         rng = model.streams["students"]
         places = p["incubator_places"]
         anyway = places * p["incubator_deadweight"]
+        # graduates (ascending rows, from np.flatnonzero) who are not base founders, in order:
+        # per university the same rows np.setdiff1d gives
+        not_founder = np.ones(len(graduates), dtype=bool)
+        not_founder[np.searchsorted(graduates, founders[0])] = False
         for u in np.unique(st.university[graduates]):
             n_dead = int(anyway) + int(rng.random() < anyway - int(anyway))
             base_u = founders[0][st.university[founders[0]] == u]
             dead = base_u[np.argsort(-st.propensity[base_u], kind="stable")[:n_dead]]
             st.incubated[dead] = True
-            rest = np.setdiff1d(graduates[st.university[graduates] == u], founders[0])
+            rest = graduates[(st.university[graduates] == u) & not_founder]
             score = st.propensity[rest] * st.skills[rest].mean(axis=1)
             chosen = rest[np.argsort(-score, kind="stable")[: places - len(dead)]]
             st.incubated[chosen] = True

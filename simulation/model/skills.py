@@ -35,13 +35,25 @@ def match_quality(skills: np.ndarray, demand: np.ndarray, scale: float) -> np.nd
         demand: (n, K) or (K,) demand the skills are compared with.
         scale: how strongly the RMS gap lowers the match.
     """
-    gap = np.sqrt(np.mean((skills - demand) ** 2, axis=-1))
-    return np.clip(1.0 - scale * gap, 0.0, 1.0)
+    quality = rms_gap(skills, demand)
+    if not isinstance(quality, np.ndarray):  # one pair
+        return np.clip(1.0 - scale * quality, 0.0, 1.0)
+    quality *= scale
+    np.subtract(1.0, quality, out=quality)
+    return np.clip(quality, 0.0, 1.0, out=quality)
 
 
 def rms_gap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Root-mean-square distance along the last axis."""
-    return np.sqrt(np.mean((a - b) ** 2, axis=-1))
+    """Root-mean-square distance along the last axis.
+
+    The same numbers as ``np.sqrt(np.mean((a - b) ** 2, axis=-1))`` (``np.mean`` is
+    a sum then a division), without its temporaries.
+    """
+    gap = np.subtract(a, b)
+    gap *= gap
+    total = np.add.reduce(gap, axis=-1)
+    total /= gap.shape[-1]
+    return np.sqrt(total, out=total) if isinstance(total, np.ndarray) else np.sqrt(total)
 
 
 def learn(skills: np.ndarray, target: np.ndarray, rate: np.ndarray | float,
