@@ -168,15 +168,14 @@ def graduate_match(model, rows: np.ndarray, firms: np.ndarray) -> np.ndarray:
     field = st.field[rows]
     sector = model.firm_sector[firms]
     own = field == sector
-    q = np.empty(len(rows))
-    if own.any():
-        q[own] = match_quality(np.take(st.skills, rows[own], axis=0),
-                               np.take(model.firm_demand(), firms[own], axis=0), p["match_scale"])
-    if (~own).any():
-        other = ~own
-        q[other] = model.transfer[field[other], sector[other]] * match_quality(
-            np.take(st.skills, rows[other], axis=0), np.take(model.sector_demand, field[other], axis=0),
-            p["match_scale"])
+    # one pass over all pairs (the same numbers as the two groups computed apart)
+    demand = np.take(model.firm_demand(), firms, axis=0)
+    other = np.flatnonzero(~own)
+    if len(other):
+        demand[other] = np.take(model.sector_demand, field[other], axis=0)
+    q = match_quality(st.skill_rows(rows), demand, p["match_scale"])
+    if len(other):
+        q[other] = model.transfer[field[other], sector[other]] * q[other]
     return q
 
 
@@ -324,11 +323,24 @@ def make_return_offers(model, rows: np.ndarray, hosts: np.ndarray) -> int:
     budget -= np.bincount(st.return_offer[held], minlength=len(model.firms))
     order = np.lexsort((-seen, hosts))  # by host, best assessment first
     rows, hosts = rows[order], hosts[order]
-    starts = np.r_[0, np.flatnonzero(hosts[1:] != hosts[:-1]) + 1] if len(hosts) else hosts
-    rank = np.arange(len(hosts)) - np.repeat(starts, np.diff(np.r_[starts, len(hosts)]))
-    offer = rank < budget[hosts]
+    offer = rank_in_runs(hosts) < budget[hosts]
     st.return_offer[rows[offer]] = hosts[offer]
     return int(offer.sum())
+
+
+def _run_starts(keys: np.ndarray) -> np.ndarray:
+    """Whether each element of ``keys`` (grouped: equal values adjacent) starts a run of equal values."""
+    first = np.empty(len(keys), dtype=bool)
+    first[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    return first
+
+
+def rank_in_runs(keys: np.ndarray) -> np.ndarray:
+    """Each element's position (0, 1, ...) within its run of equal values of grouped ``keys``."""
+    starts = np.flatnonzero(_run_starts(keys))
+    lengths = np.diff(np.append(starts, len(keys)))
+    return np.arange(len(keys)) - np.repeat(starts, lengths)
 
 
 def _employ(model, rows: np.ndarray, employers, quality: np.ndarray) -> None:
@@ -449,12 +461,10 @@ def _resolve_offers(model, pair_firm, pair_row, q, score):
         return _NO_HIRES
     # one float key sorts by searcher, then best match first (q in [0, 1]); ties keep input order
     order = np.argsort(pair_row + 0.5 * (1.0 - q), kind="stable")
-    best = order[np.r_[True, pair_row[order][1:] != pair_row[order][:-1]]]
+    best = order[_run_starts(pair_row[order])]
     f, r, qq, s = pair_firm[best], pair_row[best], q[best], score[best]
     # by firm, then best score first (score = q + bonus, in [0, 2])
     order = np.argsort(f + 0.25 * (2.0 - np.clip(s, 0.0, 2.0)), kind="stable")
     f, r, qq = f[order], r[order], qq[order]
-    starts = np.r_[0, np.flatnonzero(f[1:] != f[:-1]) + 1]
-    rank = np.arange(len(f)) - np.repeat(starts, np.diff(np.r_[starts, len(f)]))
-    take = rank < model.firm_vacancies[f]
+    take = rank_in_runs(f) < model.firm_vacancies[f]
     return r[take], f[take], qq[take]
