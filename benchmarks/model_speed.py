@@ -31,11 +31,14 @@ def spread(values: list[float]) -> dict[str, float]:
 
 def full_package_params(scale: float = 1.0) -> dict:
     """The full policy package (all mechanisms on), populations scaled by ``scale``."""
-    params = dict(load_scenario(FULL_PACKAGE).params)
-    model = IndustryEducationModel(rng=0, **params)
-    for name in SCALED:
-        params[name] = max(1, round(model.p[name] * scale)) if model.p[name] else 0
-    return params
+    return scaled(dict(load_scenario(FULL_PACKAGE).params), scale)
+
+
+def scaled(params: dict, scale: float) -> dict:
+    """``params`` with the population (students, universities, firms) scaled by ``scale``."""
+    resolved = IndustryEducationModel(rng=0, **params).p
+    return {**params, **{name: max(1, round(resolved[name] * scale)) if resolved[name] else 0
+                         for name in SCALED}}
 
 
 def time_iesim(params: dict, months: int, seed: int) -> tuple[float, int]:
@@ -110,14 +113,7 @@ def run_rates(repeats: int, years: int = 15, scale: float = 1.0,
         full.append(1.0 / (time.perf_counter() - start))
     study = load_decision(decision)
     months = 12 * (decision_years or study.years)
-    options = []
-    for option in study.options:
-        kwargs = study.params(option)
-        if scale != 1.0:
-            resolved = IndustryEducationModel(rng=0, **kwargs).p
-            for name in SCALED:
-                kwargs[name] = max(1, round(resolved[name] * scale)) if resolved[name] else 0
-        options.append(kwargs)
+    options = [scaled(study.params(option), scale) for option in study.options]
     per_draw = []
     for r in range(decision_repeats):
         gc.collect()

@@ -44,6 +44,7 @@ def run_seed(seed: int) -> np.random.SeedSequence:
     """
     return np.random.SeedSequence(entropy=int(seed), spawn_key=(0,))
 
+
 NESTED_TOO_DEEPLY = ("is nested too deeply (tables or arrays inside one another); "
                      "expected a scenario file a few tables deep")
 

@@ -208,6 +208,10 @@ def test_student_agents_are_made_when_asked_for_and_are_those_mesa_would_hold():
     # agents of students who left were never made and their ids are not reused
     reserved = model.students.agent_id[model.students.alive]
     assert sorted(a.unique_id for a in students) == sorted(reserved.tolist())
+    # Mesa's own set methods see every student once
+    visited = []
+    students.shuffle_do(lambda a: visited.append(a.unique_id))
+    assert sorted(visited) == sorted(reserved.tolist())
     # once made, an agent stays the same object and reads and writes its row
     agent = students[0]
     agent.experience = 7.5

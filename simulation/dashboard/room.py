@@ -83,6 +83,7 @@ def export(sessions: list, replicates: int = 10) -> bytes:
     ideas: dict[str, tuple[dict, list[str], int]] = {}
     bases: dict[str, dict] = {}
     seeds_of: dict[str, set[int]] = {}  # an idea's key -> the seeds sessions ran it with
+    base_of: dict[str, str] = {}  # an idea's key -> its baseline's key
     for own in sessions:
         s = own.settings
         params = s.params()
@@ -94,7 +95,8 @@ def export(sessions: list, replicates: int = 10) -> bytes:
             ideas[key] = (params, [who], s.seed)
         seeds_of.setdefault(key, set()).add(int(s.seed))
         base = baseline_params(params)
-        bases.setdefault(scenario_toml(base, 0, 1, "x"), base)
+        base_of[key] = scenario_toml(base, 0, 1, "x")
+        bases.setdefault(base_of[key], base)
     seeds = Counter(own.settings.seed for own in sessions)
     seed = seeds.most_common(1)[0][0] if seeds else 0
     years = max([own.whole_years() for own in sessions], default=1)
@@ -106,12 +108,12 @@ def export(sessions: list, replicates: int = 10) -> bytes:
         files[name] = scenario_toml(base, seed, years, name,
                                     "The room's baseline: every lever off.")
     uses = Counter()
-    for params, _, _ in ideas.values():
-        uses[base_names[scenario_toml(baseline_params(params), 0, 1, "x")]] += 1
+    for key in ideas:
+        uses[base_names[base_of[key]]] += 1
     idea_names = {}
     for i, (key, (params, who, own_seed)) in enumerate(ideas.items(), 1):
         name = idea_names[key] = f"idea_{i}"
-        base = base_names[scenario_toml(baseline_params(params), 0, 1, "x")]
+        base = base_names[base_of[key]]
         files[name] = scenario_toml(params, own_seed, years, name,
                                     f"Tried by {'; '.join(who)}. Compare with {base}. "
                                     f"`iesim run` on this file reproduces the session "
@@ -125,8 +127,7 @@ def export(sessions: list, replicates: int = 10) -> bytes:
          "# file's own seed reproduces its session with `iesim run`."])}
     for other in sorted(set(seeds) - {seed}):
         chosen = [key for key in ideas if other in seeds_of[key]]
-        names = sorted({base_names[scenario_toml(baseline_params(ideas[k][0]), 0, 1, "x")]
-                        for k in chosen}) + [idea_names[k] for k in chosen]
+        names = sorted({base_names[base_of[k]] for k in chosen}) + [idea_names[k] for k in chosen]
         batches[f"batch_seed_{other}"] = _batch_file(
             names, names[0], 1, other, years,
             [f"# The room's sessions with seed {other}: `iesim batch` on this file reproduces",

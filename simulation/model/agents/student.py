@@ -135,6 +135,7 @@ def enrol(model, rows: np.ndarray) -> None:
     first = model.agent_id_counter
     st.agent_id[rows] = np.arange(first, first + len(rows))
     model.agent_id_counter = first + len(rows)
+    model._students_pending = True
 
 
 def settle(model) -> None:
@@ -144,9 +145,12 @@ def settle(model) -> None:
     ``agents_by_type[Student]``; both sets keep Mesa's order (creation order, that is
     unique id), so the result is what registering each student at enrolment gives.
     """
-    st = getattr(model, "students", None)  # None while the model is being built
-    if st is None:
+    # every read of an agent set comes here (Mesa's AgentSet methods read their members
+    # once per agent, too): without students enrolled since the last settle it costs nothing
+    if not getattr(model, "_students_pending", False):
         return
+    model._students_pending = False
+    st = model.students
     rows = np.flatnonzero(st.alive & ~st.registered & (st.agent_id >= 0))  # enrolled, no agent
     if len(rows) == 0:
         return
