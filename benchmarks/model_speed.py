@@ -58,35 +58,72 @@ def time_iesim(params: dict, months: int, seed: int) -> tuple[float, int]:
     return time.perf_counter() - start, student_months
 
 
-def time_boltzmann(n: int, steps: int, seed: int) -> float:
-    """Seconds for ``steps`` steps of Mesa's bundled Boltzmann wealth model with ``n`` agents."""
+def boltzmann_model(n: int, seed: int):
+    """Mesa's bundled Boltzmann wealth model with ``n`` agents."""
     from mesa.examples.basic.boltzmann_wealth_model.model import (
         BoltzmannScenario,
         BoltzmannWealth,
     )
 
-    model = BoltzmannWealth(scenario=BoltzmannScenario(n=n, rng=seed))
+    return BoltzmannWealth(scenario=BoltzmannScenario(n=n, rng=seed))
+
+
+def time_boltzmann(n: int, steps: int, seed: int) -> float:
+    """Seconds for ``steps`` steps of Mesa's bundled Boltzmann wealth model with ``n`` agents."""
+    model = boltzmann_model(n, seed)
     gc.collect()
     start = time.perf_counter()
     model.run_for(steps)
     return time.perf_counter() - start
 
 
+def paired_slices(params: dict, months: int, n_boltz: int, boltzmann_steps: int,
+                  seed: int) -> tuple[float, int, float]:
+    """One pair: an iesim run and a Boltzmann run, timed in alternating slices.
+
+    The ``months`` of the iesim run are cut into ``boltzmann_steps`` slices and
+    each slice is followed by one Boltzmann step, so both models are timed
+    under the same machine conditions (a shared machine's speed drifts within
+    a second).  Returns iesim seconds, student-months and Boltzmann seconds.
+    """
+    ours = IndustryEducationModel(rng=seed, **params)
+    theirs = boltzmann_model(n_boltz, seed)
+    gc.collect()
+    bounds = [round(months * (i + 1) / boltzmann_steps) for i in range(boltzmann_steps)]
+    seconds = b_seconds = 0.0
+    student_months = done = 0
+    for bound in bounds:
+        start = time.perf_counter()
+        for _ in range(bound - done):
+            ours.step()
+            student_months += ours.students.count()
+        seconds += time.perf_counter() - start
+        done = bound
+        start = time.perf_counter()
+        theirs.step()
+        b_seconds += time.perf_counter() - start
+    return seconds, student_months, b_seconds
+
+
 def throughput(repeats: int, months: int, boltzmann_steps: int, scale: float = 1.0) -> dict:
-    """Student-months per second against Boltzmann agent-steps per second (n=10,000)."""
+    """Student-months per second against Boltzmann agent-steps per second (n=10,000).
+
+    Each repeat is one pair timed in alternating slices (:func:`paired_slices`).
+    """
     params = full_package_params(scale)
     n_boltz = max(100, round(10_000 * scale))
     time_iesim(params, 12, seed=99)  # warm-up
     time_boltzmann(n_boltz, 2, seed=99)
     ours, theirs, ratios = [], [], []
     for r in range(repeats):
-        seconds, student_months = time_iesim(params, months, seed=r)
-        b_seconds = time_boltzmann(n_boltz, boltzmann_steps, seed=r)
+        seconds, student_months, b_seconds = paired_slices(params, months, n_boltz,
+                                                           boltzmann_steps, seed=r)
         ours.append(student_months / seconds)
         theirs.append(n_boltz * boltzmann_steps / b_seconds)
         ratios.append(ours[-1] / theirs[-1])
     return {"student_months_per_s": spread(ours), "boltzmann_agent_steps_per_s": spread(theirs),
-            "ratio": spread(ratios), "boltzmann_n": n_boltz, "months": months}
+            "ratio": spread(ratios), "boltzmann_n": n_boltz, "months": months,
+            "pairing": f"{boltzmann_steps} alternating slices per pair"}
 
 
 def run_rates(repeats: int, years: int = 15, scale: float = 1.0,

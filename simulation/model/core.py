@@ -24,17 +24,20 @@ from simulation.model import (
 from simulation.model.agents import Firm, Government, Student, University
 from simulation.model.agents.student import StudentsOnDemand, enrol, settle
 from simulation.model.agents.university import FIELDS_TAUGHT
+from simulation.model.allocator import keep_freed_memory
 from simulation.model.graduates import GRADUATION_MONTH
 from simulation.model.metrics import accumulate_evaluation, model_reporters, new_evaluation, summarise
 from simulation.model.parameters import resolve
 from simulation.model.partnerships import PartnershipNetwork
 from simulation.model.policy import CO_CURRICULUM, JOINT_RESEARCH, KINDS, PLACEMENT, Levers
-from simulation.model.skills import FIELDS, drift_demand, learn, transfer_matrix
+from simulation.model.skills import FIELDS, drift_demand, learn, put_rows, transfer_matrix
 from simulation.model.student_table import (
     SEEKING,
     STUDYING,
     StudentTable,
 )
+
+KEEPS_FREED_MEMORY = keep_freed_memory()  # once per process; see simulation.model.allocator
 
 STREAMS = ("population", "industry", "cooperation", "placements", "students", "labour")
 
@@ -259,8 +262,10 @@ class IndustryEducationModel(mesa.Model):
         skills = np.clip(rng.normal(p["initial_skill_mean"], p["initial_skill_sd"],
                                     size=(len(rows), p["skill_dims"])), 0.0, 1.0)
         if year_of_study > 1:  # earlier years of curriculum learning, in closed form
-            remain = (1.0 - self._learning_rate(st.university[rows])) ** (12 * (year_of_study - 1))
-            target = self._study_target(st.university[rows], st.field[rows])
+            rate = np.take(self._learning_rates(), st.university[rows])
+            remain = (1.0 - rate) ** (12 * (year_of_study - 1))
+            target = np.take(self._study_targets(), st.university[rows] * len(FIELDS)
+                             + st.field[rows], axis=0)
             skills = target + remain[:, None] * (skills - target)
         st.set_skill_rows(rows, skills)
         st.propensity[rows] = rng.beta(2.0, 8.0, size=len(rows))
@@ -294,8 +299,16 @@ class IndustryEducationModel(mesa.Model):
         return (self.steps - 1) // 12
 
     def firm_demand(self) -> np.ndarray:
-        """(n_firms, K) current demand of every firm."""
-        return np.clip(self.sector_demand[self.firm_sector] + self.firm_offsets, 0.0, 1.0)
+        """(n_firms, K) current demand of every firm (read-only).
+
+        Sector demand changes once a month (:meth:`_drift_demand`), so this is
+        computed once after each change and kept.
+        """
+        if getattr(self, "_firm_demand", None) is None:
+            demand = np.clip(self.sector_demand[self.firm_sector] + self.firm_offsets, 0.0, 1.0)
+            demand.flags.writeable = False
+            self._firm_demand = demand
+        return self._firm_demand
 
     def enrolment(self) -> np.ndarray:
         """(n_universities x n_fields,) students enrolled per programme, flattened.
@@ -310,24 +323,28 @@ class IndustryEducationModel(mesa.Model):
                                           minlength=len(self.universities) * len(FIELDS))
         return self._enrolment
 
-    def _study_target(self, universities: np.ndarray, fields: np.ndarray) -> np.ndarray:
-        """(n, K) what students learn toward: the curriculum, steered by flexible pathways."""
+    def _study_targets(self) -> np.ndarray:
+        """(n_universities x n_fields, K) what each programme's students learn toward, flattened.
+
+        The curriculum, steered by flexible pathways toward the field's current
+        demand.  Computed per programme and then given to each student: the
+        same numbers as computing it per student.
+        """
         k = self.curricula.shape[-1]
-        # np.take: the same rows as fancy indexing, several times faster on 2-D arrays
-        target = np.take(self.curricula.reshape(-1, k), universities * len(FIELDS) + fields, axis=0)
+        target = self.curricula.reshape(-1, k)
         fp = self.p["flexible_pathways"]
         if fp > 0:  # study steered by career goal: the field's current demand
-            target *= 1.0 - fp
-            demand = np.take(self.sector_demand, fields, axis=0)
+            demand = np.tile(self.sector_demand, (len(self.universities), 1))
+            target = target * (1.0 - fp)
             demand *= fp
             target += demand
         return target
 
-    def _learning_rate(self, universities: np.ndarray) -> np.ndarray:
-        """Monthly curriculum learning rate of students of the given universities."""
+    def _learning_rates(self) -> np.ndarray:
+        """(n_universities,) monthly curriculum learning rate of each university's students."""
         p = self.p
         return (p["curriculum_learning_rate"] * (1.0 + p["personalised_learning"])
-                * self.teaching_quality[universities])
+                * self.teaching_quality)
 
     # ----------------------------------------------------------- the step
     def step(self) -> None:
@@ -385,6 +402,7 @@ class IndustryEducationModel(mesa.Model):
         p = self.p
         drift = np.array([p["demand_drift_tech"], p["demand_drift_design"],
                           p["demand_drift_agri"]]) * p["demand_drift_multiplier"]
+        self._firm_demand = None  # firm demand follows its sector's
         self.sector_demand[:] = drift_demand(self.sector_demand, drift, self.streams["industry"],
                                              self.demand_profile, p["demand_reversion"])
 
@@ -395,12 +413,14 @@ class IndustryEducationModel(mesa.Model):
         if len(rows) == 0:
             return
         field, host, univ = st.field[rows], st.host[rows], st.university[rows]
-        target = self._study_target(univ, field)
-        rate = self._learning_rate(univ)
+        # np.take: the same rows as fancy indexing, several times faster on 2-D arrays
+        target = np.take(self._study_targets(), univ * len(FIELDS) + field, axis=0)
+        rate = np.take(self._learning_rates(), univ)
         placed = np.flatnonzero(host >= 0)  # placement learning replaces the curriculum
         if len(placed):
-            target[placed], rate[placed] = self._practice(field[placed], host[placed],
-                                                          p["placement_learning_rate"])
+            practice, rate[placed] = self._practice(field[placed], host[placed],
+                                                    p["placement_learning_rate"])
+            put_rows(target, placed, practice)
         skills = learn(st.skill_rows(rows), target, rate, out=target)
         project = np.flatnonzero((st.research_host[rows] >= 0) & (host < 0))
         if len(project):

@@ -145,16 +145,25 @@ def withdraw_vacancies(model) -> int:
     rate = model.p["vacancy_withdrawal_rate"]
     if rate <= 0 or not model.firm_vacancies.any():
         return 0
-    gone = model.streams["labour"].binomial(model.firm_vacancies, rate)
+    gone = np.zeros_like(model.firm_vacancies)
+    open_at = np.flatnonzero(model.firm_vacancies)  # a binomial of 0 trials draws nothing
+    gone[open_at] = model.streams["labour"].binomial(model.firm_vacancies[open_at], rate)
     model.firm_vacancies -= gone
-    model.vacancies_withdrawn += int(gone.sum())
-    return int(gone.sum())
+    withdrawn = int(gone.sum())
+    model.vacancies_withdrawn += withdrawn
+    return withdrawn
 
 
 def reservation(model, months_since_graduation: np.ndarray) -> np.ndarray:
     """Match a seeker requires: falls by ``reservation_decay`` per month since graduation."""
     p = model.p
-    return p["reservation_match"] * (1.0 - p["reservation_decay"]) ** months_since_graduation
+    months = np.asarray(months_since_graduation)
+    key, powers = getattr(model, "_reservation_powers", (None, np.zeros(0)))
+    if key != p["reservation_decay"] or len(powers) <= months.max(initial=0):
+        # (1 - decay)^m for every month m so far: the same numbers, each power taken once
+        powers = (1.0 - p["reservation_decay"]) ** np.arange(max(64, 2 * months.max(initial=0)))
+        model._reservation_powers = (p["reservation_decay"], powers)
+    return p["reservation_match"] * powers[months]
 
 
 def graduate_match(model, rows: np.ndarray, firms: np.ndarray) -> np.ndarray:
@@ -338,9 +347,11 @@ def _run_starts(keys: np.ndarray) -> np.ndarray:
 
 def rank_in_runs(keys: np.ndarray) -> np.ndarray:
     """Each element's position (0, 1, ...) within its run of equal values of grouped ``keys``."""
-    starts = np.flatnonzero(_run_starts(keys))
-    lengths = np.diff(np.append(starts, len(keys)))
-    return np.arange(len(keys)) - np.repeat(starts, lengths)
+    position = np.arange(len(keys))
+    start = np.where(_run_starts(keys), position, 0)  # each run's first position, else 0
+    np.maximum.accumulate(start, out=start)  # ... carried along the run
+    position -= start
+    return position
 
 
 def _employ(model, rows: np.ndarray, employers, quality: np.ndarray) -> None:
@@ -363,13 +374,13 @@ def take_outside_jobs(model) -> int:
     if len(rows) == 0:
         return 0
     draws = rng.random((len(rows), 2))
-    followed = int((st.alive & (st.months_since_grad >= 0)).sum())
+    followed = int(np.count_nonzero(st.alive & (st.months_since_grad >= 0)))
     offered = draws[:, 0] < outside_offer_chance(p, model.cycle, len(rows) / max(followed, 1))
     q = p["outside_job_match"] + p["outside_job_spread"] * (2.0 * draws[:, 1] - 1.0)
     q = np.clip(q, 0.0, 1.0)
     take = offered & (q >= reservation(model, np.maximum(st.months_since_grad[rows], 0)))
     _employ(model, rows[take], OUTSIDE, q[take])
-    return int(take.sum())
+    return int(np.count_nonzero(take))
 
 
 def outside_offer_chance(p, cycle: float, without_work: float) -> float:

@@ -136,14 +136,14 @@ def accumulate_evaluation(model) -> None:
     st, ev, gov = model.students, model.evaluation, model.government
     d = (1.0 + model.p["discount_rate"]) ** (-(model.steps - 1) / 12.0)
     grads = st.alive & (st.months_since_grad >= 0)
-    n = int(grads.sum())
+    n = int(np.count_nonzero(grads))
     if n:
         status, employer = st.status[grads], st.employer[grads]
         working = (status == EMPLOYED) | (status == SELF_EMPLOYED)
         at_firm = (status == EMPLOYED) & (employer >= 0)
         own = at_firm & (model.firm_sector[np.maximum(employer, 0)] == st.field[grads])
-        ev["employment_months"] += d * 1000.0 * working.sum() / n
-        ev["matched_employment_months"] += d * 1000.0 * own.sum() / n
+        ev["employment_months"] += d * 1000.0 * int(np.count_nonzero(working)) / n
+        ev["matched_employment_months"] += d * 1000.0 * int(np.count_nonzero(own)) / n
     now = {"spend": gov.total_spending,
            "transfers": gov.spending["grants"] + gov.spending["forgone_tax"],
            "firms": model.firm_costs}

@@ -170,7 +170,7 @@ class PartnershipNetwork:
         if not at_risk.any():
             return float("nan")
         lasted = np.where(end >= 0, end, now) - start >= months
-        return float((lasted & at_risk).sum() / at_risk.sum())
+        return int(np.count_nonzero(lasted & at_risk)) / int(np.count_nonzero(at_risk))
 
 
 def ended_after_grant(p: Partnership) -> bool:

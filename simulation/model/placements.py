@@ -196,6 +196,8 @@ def credit_intern_months(model) -> None:
         pids = pids[net.is_active[pids]]  # negotiations earn nothing before signing
         counts = np.bincount(pids)
         net_value = model.p["intern_value"] - model.p["intern_cost"]
-        for pid in np.flatnonzero(counts):
-            net.all[pid].realised += net_value * counts[pid]
-            net.all[pid].served += int(counts[pid])
+        credited = np.flatnonzero(counts)
+        for pid, n in zip(credited.tolist(), counts[credited].tolist(), strict=True):
+            q = net.all[pid]
+            q.realised += net_value * n
+            q.served += n

@@ -51,9 +51,25 @@ def rms_gap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """
     gap = np.subtract(a, b)
     gap *= gap
-    total = np.add.reduce(gap, axis=-1)
+    total = last_axis_sum(gap)
     total /= gap.shape[-1]
     return np.sqrt(total, out=total) if isinstance(total, np.ndarray) else np.sqrt(total)
+
+
+def last_axis_sum(a: np.ndarray) -> np.ndarray:
+    """``np.add.reduce(a, axis=-1)``, bit for bit, faster for a few skill dimensions.
+
+    NumPy adds fewer than eight numbers strictly left to right and reduces
+    along a short last axis one row at a time; adding whole columns in the
+    same order gives the same sums several times faster.
+    """
+    k = a.shape[-1]
+    if a.ndim < 2 or not 2 <= k < 8:
+        return np.add.reduce(a, axis=-1)
+    total = a[..., 0] + a[..., 1]
+    for i in range(2, k):
+        total += a[..., i]
+    return total
 
 
 def learn(skills: np.ndarray, target: np.ndarray, rate: np.ndarray | float,
@@ -70,6 +86,18 @@ def learn(skills: np.ndarray, target: np.ndarray, rate: np.ndarray | float,
     step *= rate
     step += skills
     return step
+
+
+def put_rows(a: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
+    """``a[rows] = values`` for a 2-D array ``a`` and integer ``rows``, each row put whole.
+
+    NumPy's fancy assignment to the rows of a 2-D array goes element by
+    element; viewing each row as one opaque item and putting those is several
+    times faster for the same result.
+    """
+    values = np.ascontiguousarray(values, dtype=a.dtype)
+    row = np.dtype((np.void, a.dtype.itemsize * a.shape[1]))
+    np.put(a.view(row).reshape(-1), rows, values.view(row).reshape(-1))
 
 
 def drift_demand(

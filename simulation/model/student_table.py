@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.model.skills import put_rows
+
 # Status codes (every occupied row has exactly one).
 STUDYING, SEEKING, EMPLOYED, SELF_EMPLOYED, UNEMPLOYED = range(5)
 STATUS_NAMES = ("studying", "seeking", "employed", "self_employed", "unemployed")
@@ -90,15 +92,8 @@ class StudentTable:
         return np.take(self.skills, rows, axis=0)
 
     def set_skill_rows(self, rows: np.ndarray, values: np.ndarray) -> None:
-        """``skills[rows] = values`` for integer ``rows``, each row put whole.
-
-        NumPy's fancy assignment to the rows of a 2-D array goes element by
-        element; viewing each row as one opaque item and putting those is about
-        eight times faster for the same result.
-        """
-        values = np.ascontiguousarray(values, dtype=self.skills.dtype)
-        row = np.dtype((np.void, self.skills.dtype.itemsize * self.skill_dims))
-        np.put(self.skills.view(row).reshape(-1), rows, values.view(row).reshape(-1))
+        """``skills[rows] = values`` for integer ``rows``, each row put whole (:func:`put_rows`)."""
+        put_rows(self.skills, rows, values)
 
     def remove(self, rows: np.ndarray) -> None:
         """Free rows of students who leave the model."""
@@ -108,5 +103,5 @@ class StudentTable:
     def count(self, status: int | None = None) -> int:
         """How many occupied rows (with ``status``)."""
         if status is None:
-            return int(self.alive.sum())
-        return int((self.alive & (self.status == status)).sum())
+            return int(np.count_nonzero(self.alive))
+        return int(np.count_nonzero(self.alive & (self.status == status)))
